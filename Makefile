@@ -1,0 +1,58 @@
+# ICM patient assistant. The two commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Local configuration (override on the command line or in the environment; see README).
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export RASA_INTERFACE ?= 127.0.0.1
+export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+export RASA_TRACKER_DB ?= var/tracker.db
+export RASA_CORS ?= http://localhost:8080
+export RASA_MODEL ?= models/icm.tar.gz
+export RASA_TELEMETRY_ENABLED ?= false
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONWARNINGS ?= ignore::DeprecationWarning
+
+.PHONY: help install train validate run shell test eval catalogue lint clean
+
+help: ## List the verbs
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: ## Create .venv and install the pinned stack (no-op when up to date)
+	@PYTHON=$(PYTHON) VENV=$(VENV) scripts/install.sh
+
+validate: install ## Check the training data and domain (rasa data validate)
+	$(BIN)/rasa data validate --fail-on-warnings
+
+train: install ## Train the model into models/ (skips unchanged parts)
+	$(BIN)/rasa train --out models --fixed-model-name icm
+
+run: train ## Start the action server and the Rasa server (Ctrl-C stops both)
+	@mkdir -p var
+	$(BIN)/honcho start -f Procfile
+
+shell: train ## Talk to the assistant in the terminal (rasa shell)
+	@mkdir -p var
+	scripts/shell.sh
+
+test: validate train ## Validate, train, then unit, integration and conversation tests
+	$(BIN)/python -m pytest
+
+eval: train ## Held-out NLU report + 5-fold cross-validation (reports/, a few minutes per fold)
+	$(BIN)/rasa test nlu --model $(RASA_MODEL) --nlu tests/nlu_test.yml --out reports/nlu-heldout
+	$(BIN)/rasa test nlu --nlu data --config config.yml --cross-validation --folds 5 --out reports/nlu-cv
+	$(BIN)/python scripts/eval_summary.py reports
+
+catalogue: install ## Regenerate docs/answers.md (every answer FR/EN with sources and review date)
+	$(BIN)/python scripts/catalogue.py
+
+lint: install ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean: ## Remove models, reports and caches (keeps .venv and var/)
+	rm -rf models reports results .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""Custom actions of the ICM assistant, served by the rasa-sdk action server."""

@@ -1,0 +1,115 @@
+"""rasa-sdk actions: charter commitments, centre finder, contact details."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import centres, commitments
+from actions.centre_config import load_centre_config, warn_if_unset
+from actions.knowledge import load_knowledge
+
+warn_if_unset(load_centre_config())
+
+
+def user_language(tracker: Tracker) -> str:
+    """The conversation's language ("fr" unless the user switched to English)."""
+    return "en" if tracker.get_slot("language") == "en" else "fr"
+
+
+def entity_values(tracker: Tracker, entity: str) -> List[str]:
+    """Values of one entity type in the latest user message."""
+    return [str(v) for v in tracker.get_latest_entity_values(entity)]
+
+
+class ActionCommitments(Action):
+    """Answer about the charter's six commitments: the list, one of them, the next or the previous."""
+
+    def name(self) -> str:
+        return "action_commitments"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        knowledge = load_knowledge()
+        language = user_language(tracker)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        current = tracker.get_slot("commitment_number")
+        if intent in {"next_item", "previous_item"} and current is not None:
+            wanted = int(current) + (1 if intent == "next_item" else -1)
+            if not 1 <= wanted <= len(knowledge.commitments):
+                dispatcher.utter_message(text=commitments.boundary_message(wanted, language))
+                return []
+        else:
+            wanted = commitments.parse_request(
+                tracker.latest_message.get("text") or "",
+                knowledge,
+                entity_values(tracker, "commitment_number"),
+                entity_values(tracker, "commitment_theme"),
+            )
+        if isinstance(wanted, int):
+            dispatcher.utter_message(text=commitments.describe(knowledge.commitment(wanted), language))
+            return [SlotSet("commitment_number", float(wanted))]
+        for text in commitments.list_messages(knowledge, language):
+            dispatcher.utter_message(text=text)
+        return [SlotSet("commitment_number", 0.0)]
+
+
+class ActionFindCentre(Action):
+    """Tell the user which Unicancer centre is in, or nearest to, the city they name."""
+
+    def name(self) -> str:
+        return "action_find_centre"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        knowledge = load_knowledge()
+        language = user_language(tracker)
+        named = entity_values(tracker, "city")
+        city = next((c for c in (centres.match_city(n, knowledge) for n in named) if c), None)
+        city = city or centres.match_city(tracker.latest_message.get("text") or "", knowledge)
+        if city:
+            dispatcher.utter_message(text=centres.answer_for_city(city, knowledge, language))
+        else:
+            unknown = named[0] if named else None
+            dispatcher.utter_message(text=centres.answer_unknown_city(unknown, knowledge, language))
+        return []
+
+
+class ActionContact(Action):
+    """Give the centre's contact details, or the official website while they are not configured."""
+
+    def name(self) -> str:
+        return "action_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        config = load_centre_config()
+        en = user_language(tracker) == "en"
+        lines = ["To speak to someone at ICM:" if en else "Pour parler à une personne de l'ICM :"]
+        if config.switchboard_phone:
+            lines.append(f"• {'Switchboard' if en else 'Standard'} : {config.switchboard_phone}")
+            hours = config.reception_hours_en if en else config.reception_hours_fr
+            if hours:
+                lines.append(f"• {'Opening hours' if en else 'Horaires'} : {hours}")
+        else:
+            lines.append(
+                f"the phone numbers are on the official website: {config.website}"
+                if en
+                else f"les numéros de téléphone sont sur le site officiel : {config.website}"
+            )
+        lines.append(
+            "For a question about your care, ask your care team."
+            if en
+            else "Pour une question sur vos soins, adressez-vous à votre équipe soignante."
+        )
+        lines.append(
+            "In an emergency, call 15 or 112." if en else "En cas d'urgence, appelez le 15 ou le 112."
+        )
+        dispatcher.utter_message(text="\n".join(lines))
+        return []

@@ -1,0 +1,176 @@
+"""Session fixtures: one trained model, and the real action server + Rasa server on free ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+import pytest
+
+from tests.helpers import ROOT, free_port
+
+BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "icm.tar.gz"
+START_TIMEOUT_S = 300
+
+
+def rasa_env(**extra: str) -> Dict[str, str]:
+    """Environment for rasa subprocesses: quiet, no telemetry, plus the given variables."""
+    env = dict(os.environ)
+    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """Train once per test session (Rasa reuses the model when data and config are unchanged)."""
+    result = subprocess.run(
+        [str(BIN / "rasa"), "train", "--out", "models", "--fixed-model-name", "icm"],
+        cwd=ROOT,
+        env=rasa_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert result.returncode == 0, "rasa train failed:\n" + result.stdout[-4000:]
+    assert MODEL.exists(), f"rasa train did not write {MODEL}"
+    return MODEL
+
+
+def post_json(url: str, payload: dict, timeout: float = 60) -> List[dict]:
+    """POST a JSON body and decode the JSON answer."""
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read().decode())
+
+
+def get_json(url: str, timeout: float = 10) -> dict:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.loads(response.read().decode())
+
+
+class Servers:
+    """The action server and a Rasa server (REST + socket.io) started from the trained model."""
+
+    def __init__(self, model: Path, workdir: Path) -> None:
+        self.model = model
+        self.workdir = workdir
+        self.action_port = free_port()
+        self.rasa_port = free_port()
+        self.tracker_db = workdir / "tracker.db"
+        self.env = rasa_env(
+            ACTION_SERVER_URL=f"http://127.0.0.1:{self.action_port}/webhook",
+            RASA_TRACKER_DB=str(self.tracker_db),
+        )
+        self.actions: Optional[subprocess.Popen] = None
+        self.rasa: Optional[subprocess.Popen] = None
+
+    @property
+    def webhook(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
+
+    def _spawn(self, args: List[str], log_name: str) -> subprocess.Popen:
+        log = open(self.workdir / log_name, "ab")  # noqa: SIM115 - closed with the process
+        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start_actions(self) -> None:
+        self.actions = self._spawn(
+            [str(BIN / "rasa"), "run", "actions", "--port", str(self.action_port), "--actions", "actions"],
+            "actions.log",
+        )
+        self._wait(lambda: get_json(f"http://127.0.0.1:{self.action_port}/health"), self.actions, "actions")
+
+    def start_rasa(self) -> None:
+        self.rasa = self._spawn(
+            [
+                str(BIN / "rasa"),
+                "run",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--model",
+                str(self.model),
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                "endpoints.yml",
+                "--cors",
+                "http://localhost:8080",
+            ],
+            "rasa.log",
+        )
+        # The server answers only once the model is loaded: wait for a real reply.
+        self._wait(
+            lambda: post_json(self.webhook, {"sender": "readiness", "message": "bonjour"}), self.rasa, "rasa"
+        )
+
+    def stop_rasa(self) -> None:
+        _stop(self.rasa)
+        self.rasa = None
+
+    def _wait(self, probe, process: subprocess.Popen, name: str) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                break
+            try:
+                if probe():
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
+                pass
+            time.sleep(1)
+        log = (self.workdir / f"{name}.log").read_text(errors="replace")[-4000:]
+        raise RuntimeError(f"The {name} server did not start; its log ends with:\n{log}")
+
+    def say(self, sender: str, message: str) -> List[str]:
+        """Send one user message over REST and return the bot's texts."""
+        return [m.get("text", "") for m in post_json(self.webhook, {"sender": sender, "message": message})]
+
+    def close(self) -> None:
+        _stop(self.rasa)
+        _stop(self.actions)
+
+
+def _stop(process: Optional[subprocess.Popen]) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def servers(trained_model: Path, tmp_path_factory) -> Iterator[Servers]:
+    """Both servers, started once for the whole session."""
+    workdir = tmp_path_factory.mktemp("servers")
+    running = Servers(trained_model, workdir)
+    try:
+        running.start_actions()
+        running.start_rasa()
+        yield running
+    finally:
+        running.close()
+        if os.environ.get("ICM_KEEP_SERVER_LOGS"):
+            shutil.copytree(workdir, ROOT / "reports" / "server-logs", dirs_exist_ok=True)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async action tests run on asyncio, like the rasa-sdk action server."""
+    return "asyncio"

@@ -1,0 +1,51 @@
+"""Shared helpers for the tests: trackers for rasa-sdk actions, free ports, project paths."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+ROOT = Path(__file__).resolve().parent.parent
+FACTS = ROOT.parent / "shared" / "content" / "facts.md"
+
+
+def make_tracker(
+    text: str,
+    intent: str,
+    entities: Iterable[Dict[str, Any]] = (),
+    slots: Optional[Dict[str, Any]] = None,
+) -> Tracker:
+    """A tracker whose latest user message is `text`, classified as `intent`."""
+    return Tracker(
+        sender_id="unit-test",
+        slots={"language": "fr", "commitment_number": None, **(slots or {})},
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": 1.0},
+            "entities": list(entities),
+        },
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+async def run_action(action, tracker: Tracker) -> tuple:
+    """Run a rasa-sdk action; return (texts the bot said, events it returned)."""
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    texts: List[str] = [m.get("text") or "" for m in dispatcher.messages]
+    return texts, events
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
