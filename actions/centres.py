@@ -64,44 +64,54 @@ def all_cities_line(knowledge: Knowledge) -> str:
     return ", ".join(c.location for c in knowledge.centres)
 
 
+_PHRASES = {
+    "fr": {
+        "and": " et ",
+        "yes": "Oui. À {city} : {names}, centre de lutte contre le cancer (CLCC) du réseau Unicancer.",
+        "also": "\nAussi en {region} : {nearby}.",
+        "none": "Il n'y a pas de centre de lutte contre le cancer (CLCC) Unicancer à {city}.",
+        "affiliate": " L'{name}, sur place, est membre affilié d'Unicancer.",
+        "nearest": "\nLes plus proches ({region}) : {nearby}.",
+        "doctor": "\nVotre médecin peut vous conseiller sur le lieu de soins.",
+        "source": "\nSource : Unicancer (unicancer.fr)",
+    },
+    "en": {
+        "and": " and ",
+        "yes": "Yes. In {city}: {names}, a cancer centre (CLCC) of the Unicancer network.",
+        "also": "\nAlso in {region}: {nearby}.",
+        "none": "There is no Unicancer cancer centre (CLCC) in {city}.",
+        "affiliate": " {name} there is an affiliated member of Unicancer.",
+        "nearest": "\nThe nearest ones ({region}): {nearby}.",
+        "doctor": "\nYour doctor can advise you on where to be treated.",
+        "source": "\nSource: Unicancer (unicancer.fr)",
+    },
+}
+
+
 def answer_for_city(city: str, knowledge: Knowledge, language: str) -> str:
     """The answer for a known city: its centre(s), or the nearest ones by region."""
-    en = language == "en"
+    phrases = _PHRASES["en" if language == "en" else "fr"]
     here = [c for c in knowledge.centres if city in c.cities]
     affiliates = [c for c in knowledge.affiliates if city in c.cities]
     region_id = knowledge.city_region(city)
     region = knowledge.regions.get(region_id) if region_id else None
-    region_name = (region.name_en if en else region.name_fr) if region else ""
+    region_name = (region.name_en if language == "en" else region.name_fr) if region else ""
     in_region = [c for c in knowledge.centres_in_region(region_id or "") if c not in here]
     if region and not in_region and not here:
         in_region = [c for r in region.nearby for c in knowledge.centres_in_region(r)]
     nearby = "; ".join(_centre_line(c) for c in in_region)
-    source = "Source: Unicancer (unicancer.fr)" if en else "Source : Unicancer (unicancer.fr)"
     if here:
-        names = " and ".join(c.name for c in here) if en else " et ".join(c.name for c in here)
-        text = (
-            f"Yes. In {city}: {names}, a cancer centre (CLCC) of the Unicancer network."
-            if en
-            else f"Oui. À {city} : {names}, centre de lutte contre le cancer (CLCC) du réseau Unicancer."
-        )
+        names = phrases["and"].join(c.name for c in here)
+        text = phrases["yes"].format(city=city, names=names)
         if nearby:
-            text += f"\nAlso in {region_name}: {nearby}." if en else f"\nAussi en {region_name} : {nearby}."
-        return f"{text}\n{source}"
-    if en:
-        text = f"There is no Unicancer cancer centre (CLCC) in {city}."
-        if affiliates:
-            text += f" {affiliates[0].name} there is an affiliated member of Unicancer."
-        if nearby:
-            text += f"\nThe nearest ones ({region_name}): {nearby}."
-        text += "\nYour doctor can advise you on where to be treated."
-    else:
-        text = f"Il n'y a pas de centre de lutte contre le cancer (CLCC) Unicancer à {city}."
-        if affiliates:
-            text += f" L'{affiliates[0].name}, sur place, est membre affilié d'Unicancer."
-        if nearby:
-            text += f"\nLes plus proches ({region_name}) : {nearby}."
-        text += "\nVotre médecin peut vous conseiller sur le lieu de soins."
-    return f"{text}\n{source}"
+            text += phrases["also"].format(region=region_name, nearby=nearby)
+        return text + phrases["source"]
+    text = phrases["none"].format(city=city)
+    if affiliates:
+        text += phrases["affiliate"].format(name=affiliates[0].name)
+    if nearby:
+        text += phrases["nearest"].format(region=region_name, nearby=nearby)
+    return text + phrases["doctor"] + phrases["source"]
 
 
 def answer_unknown_city(name: Optional[str], knowledge: Knowledge, language: str) -> str:
