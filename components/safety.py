@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import List, Optional, Pattern, Tuple
 
 import yaml
 
+from actions.text import normalize as normalize_words
+
 PATTERNS_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "safety_patterns.yml"
 # The order matters: distress is answered first, with 15/112 as well as 3114.
 INTENTS = ("distress", "emergency")
-_NON_WORD = re.compile(r"[^a-z0-9°]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 
 
 def normalize(text: str) -> str:
-    """'J'ai 39°C de FIÈÈÈVRE !!' -> 'j ai 39°c de fievre'."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").lower().replace("œ", "oe"))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _REPEATS.sub(r"\1", _NON_WORD.sub(" ", plain)).strip()
+    """'J'ai 39°C de FIÈÈÈVRE !!' -> 'j ai 39°c de fievre' (letters repeated 3+ times squeezed)."""
+    return _REPEATS.sub(r"\1", normalize_words(text))
 
 
 @lru_cache(maxsize=1)
