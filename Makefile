@@ -25,7 +25,7 @@ install: ## Create .venv and install the pinned stack (no-op when up to date)
 	@PYTHON=$(PYTHON) VENV=$(VENV) scripts/install.sh
 
 validate: install ## Check the training data and domain (rasa data validate)
-	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/python scripts/validate_data.py
 
 train: install ## Train the model into models/ (skips unchanged parts)
 	$(BIN)/rasa train --out models --fixed-model-name icm
@@ -45,6 +45,13 @@ eval: train ## Held-out NLU report + 5-fold cross-validation (reports/, a few mi
 	$(BIN)/rasa test nlu --model $(RASA_MODEL) --nlu tests/nlu_test.yml --out reports/nlu-heldout
 	$(BIN)/rasa test nlu --nlu data --config config.yml --cross-validation --folds 5 --out reports/nlu-cv
 	$(BIN)/python scripts/eval_summary.py reports
+
+.PHONY: bench bench-docs
+bench: train ## Benchmark: training, latency, memory, quality vs baseline and floor (reports/bench/)
+	$(BIN)/python -m bench.run
+
+bench-docs: install ## Copy the latest benchmark report into docs/benchmarks.md
+	$(BIN)/python -m bench.docs
 
 catalogue: install ## Regenerate docs/answers.md (every answer FR/EN with sources and review date)
 	$(BIN)/python scripts/catalogue.py

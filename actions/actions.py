@@ -1,4 +1,4 @@
-"""rasa-sdk actions: charter commitments, centre finder, contact details."""
+"""rasa-sdk actions: charter commitments, centre finder, contact details (with the callback offer)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import centres, commitments
 from actions.centre_config import load_centre_config, warn_if_unset
 from actions.knowledge import load_knowledge
+from actions.tracker_state import entity_values, latest_intent, user_language
 
 warn_if_unset(load_centre_config())
-
-
-def user_language(tracker: Tracker) -> str:
-    """The conversation's language ("fr" unless the user switched to English)."""
-    return "en" if tracker.get_slot("language") == "en" else "fr"
-
-
-def entity_values(tracker: Tracker, entity: str) -> List[str]:
-    """Values of one entity type in the latest user message."""
-    return [str(v) for v in tracker.get_latest_entity_values(entity)]
 
 
 class ActionCommitments(Action):
@@ -36,7 +27,7 @@ class ActionCommitments(Action):
     ) -> List[Dict[str, Any]]:
         knowledge = load_knowledge()
         language = user_language(tracker)
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         current = tracker.get_slot("commitment_number")
         if intent in {"next_item", "previous_item"} and current is not None:
             wanted = int(current) + (1 if intent == "next_item" else -1)
@@ -112,4 +103,5 @@ class ActionContact(Action):
             "In an emergency, call 15 or 112." if en else "En cas d'urgence, appelez le 15 ou le 112."
         )
         dispatcher.utter_message(text="\n".join(lines))
+        dispatcher.utter_message(response="utter_offer_callback")
         return []

@@ -69,6 +69,7 @@ class Knowledge:
     regions: Dict[str, Region]
     other_cities: Dict[str, str] = field(default_factory=dict)  # city -> region id
     city_aliases: Dict[str, str] = field(default_factory=dict)  # spelling -> city
+    topics: Dict[str, Dict[str, str]] = field(default_factory=dict)  # answer id -> labels and questions
 
     def commitment(self, number: int) -> Optional[Commitment]:
         """The commitment with this number (1-6), or None."""
@@ -124,6 +125,7 @@ def _parse(raw: dict) -> Knowledge:
         regions=regions,
         other_cities=other_cities,
         city_aliases=dict(raw.get("city_aliases", {})),
+        topics={key: dict(value) for key, value in raw.get("topics", {}).items()},
     )
 
 

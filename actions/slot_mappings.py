@@ -22,5 +22,8 @@ class ValidateSlotMappings(ValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> Dict[str, Any]:
         """ "fr" or "en" when the message is clearly in one language; no change otherwise."""
-        language = detect_language(tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
+        if text.startswith("/"):  # a button payload such as /affirm carries no language
+            return {}
+        language = detect_language(text)
         return {"language": language} if language else {}

@@ -1,4 +1,7 @@
-"""Deterministic emergency and distress detection from curated patterns (knowledge/safety_patterns.yml)."""
+"""Deterministic detection of emergencies, distress and medical questions from curated patterns.
+
+The patterns live in knowledge/safety_patterns.yml.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ import yaml
 from actions.text import normalize as normalize_words
 
 PATTERNS_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "safety_patterns.yml"
-# The order matters: distress is answered first, with 15/112 as well as 3114.
-INTENTS = ("distress", "emergency")
+# The order matters: distress is answered first (3114 and 15/112), then emergencies (15/112), then
+# medical questions (a redirect to the care team).
+INTENTS = ("distress", "emergency", "ask_medical")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 
 
@@ -29,7 +33,7 @@ def _patterns() -> Tuple[Tuple[str, Tuple[Pattern[str], ...]], ...]:
 
 
 def match_safety_intent(text: str) -> Optional[str]:
-    """'distress' or 'emergency' when a curated pattern matches the message, else None."""
+    """'distress', 'emergency' or 'ask_medical' when a curated pattern matches the message, else None."""
     normalized = normalize(text)
     for intent, patterns in _patterns():
         if any(p.search(normalized) for p in patterns):

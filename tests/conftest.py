@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
@@ -70,9 +71,12 @@ class Servers:
         self.action_port = free_port()
         self.rasa_port = free_port()
         self.tracker_db = workdir / "tracker.db"
+        self.actions_db = workdir / "actions.db"
+        self.api_token = uuid.uuid4().hex
         self.env = rasa_env(
             ACTION_SERVER_URL=f"http://127.0.0.1:{self.action_port}/webhook",
             RASA_TRACKER_DB=str(self.tracker_db),
+            ICM_ACTIONS_DB_URL=f"sqlite:///{self.actions_db}",
         )
         self.actions: Optional[subprocess.Popen] = None
         self.rasa: Optional[subprocess.Popen] = None
@@ -109,6 +113,10 @@ class Servers:
                 "endpoints.yml",
                 "--cors",
                 "http://localhost:8080",
+                # The HTTP API lets tests ask the model directly; token-protected, loopback only.
+                "--enable-api",
+                "--auth-token",
+                self.api_token,
             ],
             "rasa.log",
         )
@@ -137,7 +145,16 @@ class Servers:
 
     def say(self, sender: str, message: str) -> List[str]:
         """Send one user message over REST and return the bot's texts."""
-        return [m.get("text", "") for m in post_json(self.webhook, {"sender": sender, "message": message})]
+        return [m.get("text", "") for m in self.exchange(sender, message)]
+
+    def exchange(self, sender: str, message: str) -> List[dict]:
+        """Send one user message over REST and return the bot's messages (text, buttons…)."""
+        return post_json(self.webhook, {"sender": sender, "message": message})
+
+    def parse(self, text: str) -> dict:
+        """What the trained model makes of a message (intent, ranking, response selector)."""
+        url = f"http://127.0.0.1:{self.rasa_port}/model/parse?token={self.api_token}"
+        return post_json(url, {"text": text})
 
     def close(self) -> None:
         _stop(self.rasa)

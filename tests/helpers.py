@@ -18,8 +18,9 @@ def make_tracker(
     intent: str,
     entities: Iterable[Dict[str, Any]] = (),
     slots: Optional[Dict[str, Any]] = None,
+    parse_data: Optional[Dict[str, Any]] = None,
 ) -> Tracker:
-    """A tracker whose latest user message is `text`, classified as `intent`."""
+    """A tracker whose latest user message is `text`, classified as `intent` (plus any extra parse data)."""
     return Tracker(
         sender_id="unit-test",
         slots={"language": "fr", "commitment_number": None, **(slots or {})},
@@ -27,6 +28,7 @@ def make_tracker(
             "text": text,
             "intent": {"name": intent, "confidence": 1.0},
             "entities": list(entities),
+            **(parse_data or {}),
         },
         events=[],
         paused=False,
@@ -37,10 +39,13 @@ def make_tracker(
 
 
 async def run_action(action, tracker: Tracker) -> tuple:
-    """Run a rasa-sdk action; return (texts the bot said, events it returned)."""
+    """Run a rasa-sdk action; return (texts the bot said, events it returned).
+
+    A domain response sent by name appears in the texts as its name, e.g. "utter_welcome".
+    """
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker, {})
-    texts: List[str] = [m.get("text") or "" for m in dispatcher.messages]
+    texts: List[str] = [m.get("text") or m.get("response") or "" for m in dispatcher.messages]
     return texts, events
 
 

@@ -6,7 +6,9 @@ import json
 import subprocess
 
 import pytest
+import yaml
 
+from actions.knowledge import load_knowledge
 from tests.conftest import BIN, rasa_env
 from tests.helpers import ROOT
 
@@ -71,3 +73,30 @@ def test_held_out_intent_accuracy_stays_above_the_floor(held_out_reports):
 def test_held_out_response_selection_accuracy_stays_above_the_floor(held_out_reports):
     report = json.loads((held_out_reports / "response_selection_report.json").read_text())
     assert report["accuracy"] >= HELD_OUT_FLOOR, report["accuracy"]
+
+
+SAFETY_PHRASINGS = yaml.safe_load(
+    (ROOT / "tests" / "data" / "safety_phrasings.yml").read_text(encoding="utf-8")
+)
+KNOWLEDGE = load_knowledge()
+
+
+@pytest.mark.parametrize("text", SAFETY_PHRASINGS["medical"])
+def test_every_medical_question_is_redirected_to_the_care_team(servers, text):
+    assert servers.parse(text)["intent"]["name"] == "ask_medical"
+
+
+@pytest.mark.parametrize("text", SAFETY_PHRASINGS["ordinary"])
+def test_ordinary_questions_mentioning_a_symptom_are_not_treated_as_emergencies(servers, text):
+    assert servers.parse(text)["intent"]["name"] not in {"emergency", "distress"}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("topic", sorted(KNOWLEDGE.topics))
+def test_every_suggestion_button_leads_to_its_answer(servers, topic, language):
+    parsed = servers.parse(KNOWLEDGE.topics[topic][f"ask_{language}"])
+    if topic.startswith("faq/"):
+        assert parsed["intent"]["name"] == "faq"
+        assert parsed["response_selector"]["faq"]["response"]["intent_response_key"] == topic
+    else:
+        assert parsed["intent"]["name"] == topic

@@ -33,6 +33,7 @@ def test_bonjour_gets_a_french_welcome_with_safety_notice(servers):
     assert "Bonjour" in answer
     assert "assistant automatisé" in answer
     assert "15" in answer and "112" in answer
+    assert "Que puis-je faire pour vous ?" in answer
 
 
 def test_english_question_on_values_gets_an_english_answer(servers):
@@ -69,8 +70,9 @@ def test_list_of_the_six_commitments(servers):
 
 
 def test_centre_in_lyon_in_english(servers):
-    answer = joined(servers.say(new_sender(), "Is there a cancer centre in Lyon?"))
-    assert answer.startswith("Yes")
+    texts = servers.say(new_sender(), "Is there a cancer centre in Lyon?")
+    answer = joined(texts)
+    assert any(text.startswith("Yes") for text in texts)
     assert "Centre Léon Bérard" in answer
 
 
@@ -107,9 +109,9 @@ def test_medical_question_is_redirected_to_the_care_team(servers):
     assert "équipe soignante" in answer or "médecin" in answer
 
 
-def test_gibberish_asks_to_rephrase(servers):
+def test_gibberish_starts_the_two_stage_fallback(servers):
     answer = joined(servers.say(new_sender(), "zkqj wxxv plmf"))
-    assert "reformuler" in answer or "pas de réponse" in answer or "ne peux pas" in answer
+    assert "Vouliez-vous dire" in answer
 
 
 def test_conversation_is_stored_in_the_sqlite_tracker_store_and_survives_a_restart(servers):

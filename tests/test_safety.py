@@ -30,9 +30,21 @@ def test_every_distress_message_is_caught_as_distress(text):
     assert match_safety_intent(text) == "distress", text
 
 
-@pytest.mark.parametrize("text", PHRASINGS["ordinary"] + PHRASINGS["medical"])
-def test_ordinary_and_medical_questions_do_not_trigger_the_safety_net(text):
+@pytest.mark.parametrize("text", PHRASINGS["ordinary"])
+def test_ordinary_questions_do_not_trigger_the_safety_net(text):
     assert match_safety_intent(text) is None, (text, matching_patterns(text))
+
+
+@pytest.mark.parametrize("text", PHRASINGS["medical"])
+def test_medical_questions_are_never_taken_for_emergencies(text):
+    # Clear-cut ones are routed to the care team by a pattern; the others by the trained model
+    # (tests/test_model_quality.py checks that every one of them ends there).
+    assert match_safety_intent(text) in {None, "ask_medical"}, (text, matching_patterns(text))
+
+
+def test_clear_medical_questions_are_redirected_by_a_pattern():
+    caught = [t for t in PHRASINGS["medical"] if match_safety_intent(t) == "ask_medical"]
+    assert len(caught) >= len(PHRASINGS["medical"]) // 3, caught
 
 
 def test_the_component_overrides_a_low_confidence_intent():

@@ -1,0 +1,141 @@
+"""rasa-sdk actions that shape the conversation: welcome, restart, explicit language switch, feedback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, Restarted, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import store
+from actions.fallback import suggestion_message
+from actions.knowledge import load_knowledge
+from actions.tracker_state import latest_intent, user_language
+
+logger = logging.getLogger(__name__)
+# Slots kept from one session to the next (the others may hold a phone number or a stale topic).
+CARRIED_OVER_SLOTS = ("language",)
+COMMITMENT_INTENTS = {"ask_commitments", "next_item", "previous_item"}
+# Longer messages classified as `restart` get a confirmation question instead of a restart.
+MAX_WORDS_OF_A_RESTART = 5
+POSITIVE, NEGATIVE = {"feedback_up", "affirm"}, {"feedback_down", "deny"}
+
+
+class ActionSessionStart(Action):
+    """Start every session with the welcome (automated assistant, no medical advice, 15 / 112) and topics."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        carried = [
+            SlotSet(slot, tracker.get_slot(slot))
+            for slot in CARRIED_OVER_SLOTS
+            if tracker.get_slot(slot) is not None
+        ]
+        dispatcher.utter_message(response="utter_welcome")
+        return [SessionStarted(), *carried, ActionExecuted("action_listen")]
+
+
+class ActionRestart(Action):
+    """ "Recommencer": forget the conversation (keeping its language); the welcome starts a new one.
+
+    A short request ("recommencer", "start over"), the /restart button or a yes to the confirmation
+    restarts at once. A longer message that the model read as a restart ("j'ai des fourmillements
+    depuis le début de…") may mean something else, so the user is asked to confirm first.
+    """
+
+    def name(self) -> str:
+        return "action_restart"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        confirmed = latest_intent(tracker) == "affirm" or text.startswith("/")
+        if not confirmed and len(text.split()) > MAX_WORDS_OF_A_RESTART:
+            dispatcher.utter_message(response="utter_confirm_restart")
+            return []
+        dispatcher.utter_message(response="utter_restart")
+        return [Restarted(), SlotSet("language", user_language(tracker))]
+
+
+class ActionSwitchLanguage(Action):
+    """ "Parlez anglais" / "in French please": set the language the user asked for."""
+
+    def name(self) -> str:
+        return "action_switch_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        return [SlotSet("language", "en" if latest_intent(tracker) == "switch_to_english" else "fr")]
+
+
+class ActionDefaultAskAffirmation(Action):
+    """First stage of the two-stage fallback: offer the two likeliest topics as buttons."""
+
+    def name(self) -> str:
+        return "action_default_ask_affirmation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        message = suggestion_message(tracker.latest_message, load_knowledge(), user_language(tracker))
+        dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
+        return []
+
+
+def answered_id(tracker: Tracker) -> Optional[str]:
+    """ID of the answer the bot just gave: faq/<topic>, commitment/<n>, commitments/list or centre_finder."""
+    intent = latest_intent(tracker)
+    if intent == "faq":
+        faq = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
+        return (faq.get("response") or {}).get("intent_response_key")
+    if intent in COMMITMENT_INTENTS:
+        number = tracker.get_slot("commitment_number")
+        return f"commitment/{int(number)}" if number else "commitments/list"
+    if intent == "find_centre":
+        return "centre_finder"
+    return None
+
+
+class ActionAskFeedback(Action):
+    """After a substantive answer: "Cette réponse vous a-t-elle aidé ? 👍 / 👎", remembering which answer."""
+
+    def name(self) -> str:
+        return "action_ask_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        answer = answered_id(tracker)
+        if answer is None:
+            return []
+        dispatcher.utter_message(response="utter_ask_feedback")
+        return [SlotSet("answer_id", answer)]
+
+
+class ActionStoreFeedback(Action):
+    """Store 👍 / 👎 with the answer ID, the language and the time (never the message text)."""
+
+    def name(self) -> str:
+        return "action_store_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        helpful = latest_intent(tracker) in POSITIVE
+        answer = tracker.get_slot("answer_id")
+        if answer:
+            try:
+                store.save_feedback(answer, user_language(tracker), helpful)
+            except SQLAlchemyError:
+                logger.exception("Could not save feedback in %s", store.database_url())
+        dispatcher.utter_message(response="utter_feedback_thanks" if helpful else "utter_feedback_sorry")
+        return [SlotSet("answer_id", None)]

@@ -1,0 +1,20 @@
+"""Where things are: the project root, the venv's executables, paths shown relative to the root."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEFAULT_MODEL = ROOT / "models" / "icm.tar.gz"
+HELD_OUT = ROOT / "tests" / "nlu_test.yml"
+CROSS_VALIDATION = ROOT / "reports" / "nlu-cv"
+
+
+def relative(path: Path) -> str:
+    """`path` relative to the project root when it is inside it, else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)

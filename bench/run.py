@@ -1,0 +1,242 @@
+"""`make bench`: training, serving latency/throughput/memory and answer quality, ours vs baseline vs floor.
+
+    python -m bench.run            # full run: trains ours; trains the baseline only if its cache is stale
+    python -m bench.run --retrain-baseline   # full run, training the baseline again whatever its cache
+    python -m bench.run --quick    # smoke run: served models/icm.tar.gz and the floor, a few requests
+
+Our model is trained from an empty Rasa cache in every full run. The baseline (15-25 min to train on
+2 cores) is reused from .bench-cache/baseline/ while bench/config.baseline.yml, domain.yml, data/ and
+the Rasa version are unchanged; its training time and peak RSS are then those of the cached training,
+labelled as such in the report (see bench/baseline_cache.py).
+
+Writes latest.json, REPORT.md, the latency plot and the confusion matrices into --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+from bench import baseline_cache, configs, quality, report, serving
+from bench.machine import describe_machine, load_average
+from bench.paths import DEFAULT_MODEL, ROOT, relative
+from bench.plot import latency_plot
+from bench.servers import action_server, floor_server, rasa_server
+from bench.training import train
+
+FULL_OUT = ROOT / "reports" / "bench"
+QUICK_OUT = ROOT / "reports" / "bench-quick"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class Phases:
+    """Numbered progress headers and the wall time of each phase (kept in results["phases"])."""
+
+    def __init__(self, names: List[str], timings: Dict[str, float], started: Optional[float] = None) -> None:
+        self.names = names
+        self.timings = timings
+        self.started = time.monotonic() if started is None else started
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        number = self.names.index(name) + 1
+        elapsed = time.monotonic() - self.started
+        print(f"==> [{number}/{len(self.names)}] {name} (run time so far {elapsed / 60:.1f} min)", flush=True)
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.monotonic() - started, 1)
+
+
+def _phase_names(quick: bool) -> List[str]:
+    if quick:
+        return ["floor load", "serve ours", "report"]
+    return [
+        "train ours",
+        "train baseline",
+        "held-out evaluation of ours",
+        "held-out evaluation of the baseline",
+        "floor load",
+        "serve ours",
+        "serve baseline",
+        "report",
+    ]
+
+
+def _settings(quick: bool) -> Dict[str, Any]:
+    warmup, cells = serving.plan(quick)
+    return {
+        "sanic_workers": 1,
+        "messages": serving.MESSAGES,
+        "requests_per_cell": {str(c.concurrency): c.requests for c in cells if c.kind == "faq"},
+        "warmup_requests_per_kind": warmup[0].requests,
+        "held_out": "tests/nlu_test.yml",
+        "configs": {"ours": relative(configs.OURS), "baseline": relative(configs.BASELINE)},
+    }
+
+
+def _train_both(
+    results: Dict[str, Any], phase: Phases, workdir: Path, retrain_baseline: bool
+) -> Dict[str, Path]:
+    """Train ours from an empty cache; reuse the cached baseline when its key matches, else train it."""
+    models = {}
+    with phase("train ours"):
+        results["training"]["ours"], models["ours"] = train(
+            "ours", configs.OURS, workdir, workdir / "train-ours.log"
+        )
+    with phase("train baseline"):
+        key = baseline_cache.cache_key(
+            configs.BASELINE, ROOT / "domain.yml", ROOT / "data", baseline_cache.rasa_version()
+        )
+        measures, models["baseline"], cache = baseline_cache.baseline_model(
+            key,
+            lambda: train("baseline", configs.BASELINE, workdir, workdir / "train-baseline.log"),
+            workdir,
+            results["machine"],
+            retrain=retrain_baseline,
+        )
+        results["training"]["baseline"] = measures
+        results["baseline_training_cached"] = cache["hit"]
+        results["baseline_cache"] = cache
+        if cache["hit"]:
+            print(
+                f"    reused the baseline model {cache['label']} (key {key[:12]}; "
+                "--retrain-baseline trains it again)",
+                flush=True,
+            )
+        else:
+            where = relative(baseline_cache.CACHE_DIR) if cache["stored"] else "nowhere (see above)"
+            print(f"    baseline trained ({cache['reason']}), cached in {where}", flush=True)
+    return models
+
+
+def _evaluate_both(
+    results: Dict[str, Any], phase: Phases, models: Dict[str, Path], workdir: Path, out: Path
+) -> None:
+    labels = {"ours": "ours", "baseline": "the baseline"}
+    for name, model in models.items():
+        with phase(f"held-out evaluation of {labels[name]}"):
+            scores = quality.evaluate_held_out(
+                name, model, workdir / f"nlu-{name}", workdir / f"test-{name}.log", out
+            )
+            results["quality"][name] = scores
+            print(f"    intent accuracy {scores['intents']['accuracy'] * 100:.1f} %", flush=True)
+
+
+def _serve(
+    results: Dict[str, Any], phase: Phases, models: Dict[str, Path], workdir: Path, quick: bool
+) -> None:
+    with phase("floor load"), floor_server(workdir) as floor:
+        results["serving"]["floor"] = serving.measure(floor, {"floor": floor}, quick, workdir, "floor")
+    texts = [] if quick else quality.held_out_texts()
+    with action_server(workdir) as actions:  # one action server for both models
+        for name, model in models.items():
+            with phase(f"serve {name}"), rasa_server(name, model, workdir, actions.port) as rasa:
+                watched = {"rasa": rasa, "action server": actions}
+                results["serving"][name] = serving.measure(rasa, watched, quick, workdir, name)
+                if texts:
+                    print(f"    fallback rate on {len(texts)} held-out messages…", flush=True)
+                    results["quality"][name]["fallback"] = quality.fallback_rate(rasa, texts)
+
+
+def _keep_logs(workdir: Path, out: Path) -> None:
+    logs = out / "logs"
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True)
+    for log in workdir.glob("*.log"):
+        shutil.copyfile(log, logs / log.name)
+
+
+def run(quick: bool, out: Path, retrain_baseline: bool = False) -> Dict[str, Any]:
+    """Run every phase of the mode and write the report; returns the results."""
+    started = time.monotonic()
+    if quick and not DEFAULT_MODEL.exists():
+        raise RuntimeError(
+            f"No trained model at {relative(DEFAULT_MODEL)}: run `make train` first, then run this again."
+        )
+    if not quick:
+        configs.check_same_policies()
+    out.mkdir(parents=True, exist_ok=True)
+    results: Dict[str, Any] = {
+        "quick": quick,
+        "started_at": _now(),
+        "machine": describe_machine(),
+        "settings": _settings(quick),
+        "two_workers": serving.TWO_WORKERS,
+        "training": {},
+        "serving": {},
+        "quality": {},
+        "phases": {},
+    }
+    if not quick:
+        results["baseline_training_cached"] = False
+    phase = Phases(_phase_names(quick), results["phases"], started)
+    with tempfile.TemporaryDirectory(prefix="icm-bench-") as tmp:
+        workdir = Path(tmp)
+        try:
+            if quick:
+                models = {"ours": DEFAULT_MODEL}
+            else:
+                models = _train_both(results, phase, workdir, retrain_baseline)
+                _evaluate_both(results, phase, models, workdir, out)
+            _serve(results, phase, models, workdir, quick)
+        finally:
+            _keep_logs(workdir, out)
+    with phase("report"):
+        results["quality"]["cross_validation"] = quality.cross_validation()
+        plot = latency_plot(results, out / report.PLOT_NAME)
+        results["plot"] = plot.name if plot else None
+    # After the report phase has ended, so that its time is in the table; writing takes milliseconds.
+    results["load_average_at_end"] = load_average()
+    results["finished_at"] = _now()
+    results["duration_s"] = round(time.monotonic() - started, 1)
+    paths = report.write(results, out)
+    print(
+        f"==> Done in {results['duration_s'] / 60:.1f} min: {relative(paths['markdown'])}, "
+        f"{relative(paths['json'])}",
+        flush=True,
+    )
+    return results
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: no training, a few requests")
+    parser.add_argument(
+        "--retrain-baseline",
+        action="store_true",
+        help=f"train the baseline even if {relative(baseline_cache.CACHE_DIR)} holds it (refills the cache)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help=f"output directory (default {relative(FULL_OUT)}, {relative(QUICK_OUT)} with --quick)",
+    )
+    args = parser.parse_args(argv)
+    out = args.out or (QUICK_OUT if args.quick else FULL_OUT)
+    if args.quick and args.retrain_baseline:
+        parser.error("--retrain-baseline needs the full run (the quick mode trains nothing)")
+    try:
+        run(args.quick, out.resolve(), args.retrain_baseline)
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted: every server this run started has been stopped.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
