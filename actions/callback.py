@@ -15,6 +15,7 @@ _CALLABLE_TYPES = {
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     phonenumbers.PhoneNumberType.VOIP,
 }
+# Already in normalised form (lower case, no accents, single spaces), like the text they are matched in.
 _TIME_SLOT_WORDS = {
     "morning": ("matin", "matinee", "morning", "am", "avant midi"),
     "afternoon": ("apres midi", "aprem", "afternoon", "pm", "apres dejeuner"),
@@ -58,7 +59,5 @@ def display_phone(e164: str) -> str:
 def parse_time_slot(text: str) -> Optional[str]:
     """ "morning", "afternoon" or "any" from the user's words (French or English), else None."""
     words = f" {normalize(text)} "
-    found = [
-        slot for slot, keys in _TIME_SLOT_WORDS.items() if any(f" {normalize(k)} " in words for k in keys)
-    ]
+    found = [slot for slot, keys in _TIME_SLOT_WORDS.items() if any(f" {key} " in words for key in keys)]
     return found[0] if len(found) == 1 else None

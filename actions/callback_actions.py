@@ -14,7 +14,7 @@ from actions import store
 from actions.callback import display_phone, parse_french_phone, parse_time_slot
 from actions.centre_config import load_centre_config
 from actions.text import normalize
-from actions.tracker_state import latest_intent, user_language
+from actions.tracker_state import NO_INTENTS, YES_INTENTS, latest_intent, user_language
 
 logger = logging.getLogger(__name__)
 FORM_SLOTS = ("callback_phone", "callback_time_slot", "callback_consent")
@@ -27,9 +27,9 @@ _SLOT_LABELS = {
 
 
 def _consent_from(intent: Optional[str], text: str) -> Optional[bool]:
-    if intent in {"affirm", "feedback_up"} or normalize(text) in _YES:
+    if intent in YES_INTENTS or normalize(text) in _YES:
         return True
-    if intent in {"deny", "feedback_down"} or normalize(text) in _NO:
+    if intent in NO_INTENTS or normalize(text) in _NO:
         return False
     return None
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import store
 from actions.fallback import suggestion_message
 from actions.knowledge import load_knowledge
-from actions.tracker_state import latest_intent, user_language
+from actions.tracker_state import YES_INTENTS, latest_intent, user_language
 
 logger = logging.getLogger(__name__)
 # Slots kept from one session to the next (the others may hold a phone number or a stale topic).
@@ -21,7 +21,6 @@ CARRIED_OVER_SLOTS = ("language",)
 COMMITMENT_INTENTS = {"ask_commitments", "next_item", "previous_item"}
 # Longer messages classified as `restart` get a confirmation question instead of a restart.
 MAX_WORDS_OF_A_RESTART = 5
-POSITIVE, NEGATIVE = {"feedback_up", "affirm"}, {"feedback_down", "deny"}
 
 
 class ActionSessionStart(Action):
@@ -130,7 +129,7 @@ class ActionStoreFeedback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        helpful = latest_intent(tracker) in POSITIVE
+        helpful = latest_intent(tracker) in YES_INTENTS
         answer = tracker.get_slot("answer_id")
         if answer:
             try:

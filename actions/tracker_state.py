@@ -6,6 +6,10 @@ from typing import List, Optional
 
 from rasa_sdk import Tracker
 
+# A yes or a no, typed or clicked (👍 / 👎 count too), to whichever question the bot just asked.
+YES_INTENTS = frozenset({"affirm", "feedback_up"})
+NO_INTENTS = frozenset({"deny", "feedback_down"})
+
 
 def user_language(tracker: Tracker) -> str:
     """The conversation's language ("fr" unless the user switched to English)."""
