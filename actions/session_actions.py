@@ -32,6 +32,10 @@ class ActionSessionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        if _welcomed_in_this_session(tracker) and latest_intent(tracker) == "session_start":
+            # A widget's "/session_start" on a new conversation: Rasa has just started the session
+            # (and welcomed the user) before reading it, so this second run would repeat the welcome.
+            return []
         carried = [
             SlotSet(slot, tracker.get_slot(slot))
             for slot in CARRIED_OVER_SLOTS
@@ -39,6 +43,16 @@ class ActionSessionStart(Action):
         ]
         dispatcher.utter_message(response="utter_welcome")
         return [SessionStarted(), *carried, ActionExecuted("action_listen")]
+
+
+def _welcomed_in_this_session(tracker: Tracker) -> bool:
+    """Whether the bot has already spoken since the latest session start."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return True
+        if event.get("event") == "session_started":
+            return False
+    return False
 
 
 class ActionRestart(Action):
@@ -135,6 +149,6 @@ class ActionStoreFeedback(Action):
             try:
                 store.save_feedback(answer, user_language(tracker), helpful)
             except SQLAlchemyError:
-                logger.exception("Could not save feedback in %s", store.database_url())
+                logger.exception("Could not save feedback in %s", store.printable_database_url())
         dispatcher.utter_message(response="utter_feedback_thanks" if helpful else "utter_feedback_sorry")
         return [SlotSet("answer_id", None)]

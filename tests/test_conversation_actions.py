@@ -49,6 +49,27 @@ async def test_session_starts_with_the_welcome_and_keeps_only_the_language():
     assert events[1]["name"] == "language" and events[1]["value"] == "en"
 
 
+async def test_a_widget_session_start_after_the_welcome_does_not_welcome_twice():
+    # Rasa starts the session (welcome) before it reads the widget's "/session_start", then runs it again.
+    tracker = make_tracker("/session_start", "session_start")
+    tracker.events = [
+        {"event": "action", "name": "action_session_start"},
+        {"event": "session_started"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "bot", "text": "Bonjour, je suis l'assistant automatisé de l'ICM…"},
+        {"event": "user", "text": "/session_start", "parse_data": {"intent": {"name": "session_start"}}},
+    ]
+    texts, events = await run_action(ActionSessionStart(), tracker)
+    assert texts == [] and events == []
+
+
+async def test_a_session_start_without_a_welcome_yet_welcomes():
+    tracker = make_tracker("/session_start", "session_start")
+    tracker.events = [{"event": "session_started"}, {"event": "user", "text": "/session_start"}]
+    texts, _ = await run_action(ActionSessionStart(), tracker)
+    assert texts == ["utter_welcome"]
+
+
 async def test_restart_forgets_the_conversation_but_not_its_language():
     texts, events = await run_action(
         ActionRestart(), make_tracker("restart", "restart", slots={"language": "en"})
