@@ -88,7 +88,7 @@ class ActionSubmitCallback(Action):
         try:
             number = store.save_callback(phone, slot, language)
         except SQLAlchemyError:
-            logger.exception("Could not save a callback request in %s", store.database_url())
+            logger.exception("Could not save a callback request in %s", store.printable_database_url())
             website = load_centre_config().website
             dispatcher.utter_message(
                 text=f"Sorry, your request could not be saved. Please contact ICM directly: {website}"

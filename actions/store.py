@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import Column, DateTime, Integer, String, create_engine, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, declarative_base
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +67,11 @@ class Feedback(Base):
 def database_url() -> str:
     """ICM_ACTIONS_DB_URL, or the SQLite file under var/."""
     return os.environ.get("ICM_ACTIONS_DB_URL") or DEFAULT_URL
+
+
+def printable_database_url() -> str:
+    """database_url() with any password masked, for log messages."""
+    return make_url(database_url()).render_as_string(hide_password=True)
 
 
 def engine(url: Optional[str] = None) -> Engine:

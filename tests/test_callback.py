@@ -176,3 +176,10 @@ def test_closing_an_unknown_or_closed_request_fails_with_a_clear_message(databas
     assert reception.main(["close", str(number)]) == 1
     assert "Aucune demande ouverte" in capsys.readouterr().err
     assert reception.main(["close", "999"]) == 1
+
+
+def test_database_url_in_log_messages_hides_the_password(monkeypatch):
+    monkeypatch.setenv("ICM_ACTIONS_DB_URL", "postgresql://icm:s3cret-Pass@127.0.0.1:5432/icm")
+    shown = store.printable_database_url()
+    assert "s3cret-Pass" not in shown
+    assert shown.startswith("postgresql://icm:") and shown.endswith("@127.0.0.1:5432/icm")

@@ -1,0 +1,63 @@
+"""Rasa's SQL tracker store (SQLite locally, PostgreSQL in production) that redacts before it writes.
+
+Use it in endpoints.yml as ``type: privacy.store.RedactingSQLTrackerStore`` with the usual SQL keys
+(dialect, url, port, db, username, password). Only the stored copy is redacted: the turn being processed
+still sees the message as typed, so the NLU, the forms and the action server work unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from privacy.events import KEPT_SLOT_VALUES, masked_slot, redact_event
+
+logger = logging.getLogger(__name__)
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    """Stores user messages, bot texts and free-text slots with personal data replaced by placeholders.
+
+    The validated callback number (needed over the next turns of the callback form) is stored as is while
+    the form runs, then masked in the stored history as soon as the slot is empty again (form submitted,
+    cancelled, reset or conversation restarted).
+    """
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Append the tracker's new events, redacted (same rows as SQLTrackerStore.save)."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = redact_event(event.as_dict())
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            for slot in KEPT_SLOT_VALUES:
+                if tracker.get_slot(slot) is None:
+                    self._mask_kept_values(session, tracker.sender_id, slot)
+            session.commit()
+        logger.debug("Tracker with sender_id '%s' stored to database (redacted)", tracker.sender_id)
+
+    def _mask_kept_values(self, session: Any, sender_id: str, slot: str) -> None:
+        rows = session.query(self.SQLEvent).filter(
+            self.SQLEvent.sender_id == sender_id,
+            self.SQLEvent.type_name == "slot",
+            self.SQLEvent.action_name == slot,
+        )
+        for row in rows:
+            data: Dict[str, Any] = json.loads(row.data)
+            value = data.get("value")
+            if isinstance(value, str) and KEPT_SLOT_VALUES[slot].fullmatch(value):
+                row.data = json.dumps(masked_slot(data))
