@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import centres, commitments
 from actions.centre_config import load_centre_config, warn_if_unset
+from actions.contact import contact_text
 from actions.knowledge import load_knowledge
 from actions.tracker_state import entity_values, latest_intent, user_language
 
@@ -80,28 +81,7 @@ class ActionContact(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        config = load_centre_config()
-        en = user_language(tracker) == "en"
-        lines = ["To speak to someone at ICM:" if en else "Pour parler à une personne de l'ICM :"]
-        if config.switchboard_phone:
-            lines.append(f"• {'Switchboard' if en else 'Standard'} : {config.switchboard_phone}")
-            hours = config.reception_hours_en if en else config.reception_hours_fr
-            if hours:
-                lines.append(f"• {'Opening hours' if en else 'Horaires'} : {hours}")
-        else:
-            lines.append(
-                f"the phone numbers are on the official website: {config.website}"
-                if en
-                else f"les numéros de téléphone sont sur le site officiel : {config.website}"
-            )
-        lines.append(
-            "For a question about your care, ask your care team."
-            if en
-            else "Pour une question sur vos soins, adressez-vous à votre équipe soignante."
-        )
-        lines.append(
-            "In an emergency, call 15 or 112." if en else "En cas d'urgence, appelez le 15 ou le 112."
-        )
-        dispatcher.utter_message(text="\n".join(lines))
+        text = contact_text(load_centre_config(), user_language(tracker))
+        dispatcher.utter_message(text=text)
         dispatcher.utter_message(response="utter_offer_callback")
         return []

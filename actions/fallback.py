@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Tuple
 
 from actions.knowledge import Knowledge
+from actions.ranking import ranked_answers
 
 # The two-stage fallback of Rasa reads the intent `out_of_scope` as "none of these".
 NONE_OF_THESE_PAYLOAD = "/out_of_scope"
@@ -17,21 +18,7 @@ def ranked_topics(parse_data: Dict[str, Any], knowledge: Knowledge) -> List[Tupl
     (commitments, centre finder, contact) score their intent confidence. Intents that are not
     topics (greetings, yes/no, safety, fallback) are never suggested.
     """
-    intents = {
-        i.get("name"): float(i.get("confidence") or 0.0) for i in parse_data.get("intent_ranking") or []
-    }
-    scores: Dict[str, float] = {}
-    for name, confidence in intents.items():
-        if name in knowledge.topics:
-            scores[name] = confidence
-    faq = ((parse_data.get("response_selector") or {}).get("faq") or {}).get("ranking") or []
-    for candidate in faq:
-        key = candidate.get("intent_response_key")
-        if key in knowledge.topics:
-            scores[key] = max(
-                scores.get(key, 0.0), intents.get("faq", 0.0) * float(candidate.get("confidence") or 0)
-            )
-    return sorted(scores.items(), key=lambda item: -item[1])
+    return ranked_answers(parse_data, {key: key for key in knowledge.topics})
 
 
 def suggestion_message(

@@ -70,6 +70,7 @@ class Knowledge:
     other_cities: Dict[str, str] = field(default_factory=dict)  # city -> region id
     city_aliases: Dict[str, str] = field(default_factory=dict)  # spelling -> city
     topics: Dict[str, Dict[str, str]] = field(default_factory=dict)  # answer id -> labels and questions
+    answers: Dict[str, Dict] = field(default_factory=dict)  # response/action -> sources and review date
 
     def commitment(self, number: int) -> Optional[Commitment]:
         """The commitment with this number (1-6), or None."""
@@ -126,6 +127,7 @@ def _parse(raw: dict) -> Knowledge:
         other_cities=other_cities,
         city_aliases=dict(raw.get("city_aliases", {})),
         topics={key: dict(value) for key, value in raw.get("topics", {}).items()},
+        answers={key: dict(value) for key, value in raw.get("answers", {}).items()},
     )
 
 

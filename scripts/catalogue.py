@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Dict, List
-
-import yaml
+from typing import Dict, Iterable, List
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions import centres, commitments  # noqa: E402
+from actions.catalogue import (  # noqa: E402
+    Answer,
+    centre_answers,
+    commitment_answers,
+    load_responses,
+    response_answers,
+)
 from actions.knowledge import load_knowledge  # noqa: E402
 
 
@@ -23,7 +27,7 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
 
 
-def _sources(keys: List[str], sources: Dict[str, Dict[str, str]]) -> str:
+def _sources(keys: Iterable[str], sources: Dict[str, Dict[str, str]]) -> str:
     parts = []
     for key in keys:
         src = sources[key]
@@ -31,28 +35,25 @@ def _sources(keys: List[str], sources: Dict[str, Dict[str, str]]) -> str:
     return "; ".join(parts)
 
 
-def _entry(answer_id: str, fr: str, en: str, meta: Dict, sources: Dict) -> List[str]:
+def _entry(answer: Answer, sources: Dict) -> List[str]:
     return [
-        f"### `{answer_id}`",
+        f"### `{answer.id}`",
         "",
         "**FR**",
         "",
-        _quote(fr),
+        _quote(answer.fr),
         "",
         "**EN**",
         "",
-        _quote(en),
+        _quote(answer.en),
         "",
-        f"Sources: {_sources(meta['sources'], sources)} · reviewed {meta['reviewed']}",
+        f"Sources: {_sources(answer.sources, sources)} · reviewed {answer.reviewed}",
         "",
     ]
 
 
 def build() -> str:
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    raw = yaml.safe_load((ROOT / "knowledge" / "knowledge.yml").read_text(encoding="utf-8"))
     knowledge = load_knowledge()
-    answers, sources = raw["answers"], raw["sources"]
     lines = [
         "# Answer catalogue",
         "",
@@ -62,36 +63,15 @@ def build() -> str:
         "## Responses",
         "",
     ]
-    for name, variants in domain["responses"].items():
-        fr = next(v["text"] for v in variants if not v.get("condition"))
-        en = next(v["text"] for v in variants if v.get("condition"))
-        lines += _entry(name, fr, en, answers[name], sources)
-    lines += ["## Charter commitments (action_commitments)", ""]
-    for commitment in knowledge.commitments:
-        lines += _entry(
-            f"action_commitments/{commitment.number}",
-            commitments.describe(commitment, "fr"),
-            commitments.describe(commitment, "en"),
-            {"sources": list(commitment.sources), "reviewed": knowledge.review_date},
-            sources,
-        )
-    lines += _entry(
-        "action_commitments/list",
-        "\n\n".join(commitments.list_messages(knowledge, "fr")),
-        "\n\n".join(commitments.list_messages(knowledge, "en")),
-        answers["action_commitments"],
-        sources,
-    )
-    lines += ["## Centres (action_find_centre)", ""]
-    for centre in knowledge.centres:
-        city = centre.cities[0]
-        lines += _entry(
-            f"action_find_centre/{centre.id}",
-            centres.answer_for_city(city, knowledge, "fr"),
-            centres.answer_for_city(city, knowledge, "en"),
-            {"sources": list(centre.sources), "reviewed": knowledge.review_date},
-            sources,
-        )
+    for heading, answers in (
+        (None, response_answers(load_responses(), knowledge)),
+        ("## Charter commitments (action_commitments)", commitment_answers(knowledge)),
+        ("## Centres (action_find_centre)", centre_answers(knowledge)),
+    ):
+        if heading:
+            lines += [heading, ""]
+        for answer in answers:
+            lines += _entry(answer, knowledge.sources)
     return "\n".join(lines)
 
 

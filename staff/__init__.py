@@ -1,0 +1,1 @@
+"""Reception staff tools: the answer finder (CLI, page, API) and the questions left unanswered."""
