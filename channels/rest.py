@@ -10,10 +10,13 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from rasa.core.channels.rest import RestInput
-from sanic.exceptions import InvalidUsage
+from sanic.exceptions import InvalidUsage, PayloadTooLarge
 from sanic.request import Request
 
 MAX_SENDER_LENGTH = 128
+# Longer than any question a patient types (the website widget caps its input field lower); a longer
+# message gets a 413 instead of tying up the NLU pipeline.
+MAX_MESSAGE_LENGTH = 5_000
 USAGE = 'Send a JSON object: {"sender": "<conversation id>", "message": "<text>"}.'
 
 
@@ -28,7 +31,7 @@ def _body(request: Request) -> Dict[str, Any]:
 
 
 class ValidatedRestInput(RestInput):
-    """POST /webhooks/rest/webhook, with a 400 for a body that is not a valid message."""
+    """POST /webhooks/rest/webhook, with a 400 for a body that is not a valid message, 413 if too long."""
 
     @classmethod
     def name(cls) -> str:
@@ -46,6 +49,10 @@ class ValidatedRestInput(RestInput):
         message = _body(req).get("message", "")
         if not isinstance(message, str):
             raise InvalidUsage(f'"message" must be a string. {USAGE}')
+        if len(message) > MAX_MESSAGE_LENGTH:
+            raise PayloadTooLarge(
+                f'"message" is {len(message):,} characters long; send at most {MAX_MESSAGE_LENGTH:,}.'
+            )
         return message
 
     def _extract_input_channel(self, req: Request) -> str:
