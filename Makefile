@@ -10,7 +10,11 @@ export ACTION_PORT ?= 5055
 export RASA_INTERFACE ?= 127.0.0.1
 export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export RASA_TRACKER_DB ?= var/tracker.db
-export RASA_CORS ?= http://localhost:8080
+export WEB_PORT ?= 8080
+export STAFF_PORT ?= 8090
+export RASA_PUBLIC_URL ?= http://localhost:$(RASA_PORT)
+export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
+export RASA_CORS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
 export RASA_MODEL ?= models/icm.tar.gz
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -21,7 +25,8 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 help: ## List the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-install: ## Create .venv and install the pinned stack (no-op when up to date)
+install: ## Install system packages if missing (chromium, postgresql, redis), then .venv with the pinned stack
+	@scripts/install_system.sh
 	@PYTHON=$(PYTHON) VENV=$(VENV) scripts/install.sh
 
 validate: install ## Check the training data and domain (rasa data validate)
@@ -30,9 +35,8 @@ validate: install ## Check the training data and domain (rasa data validate)
 train: install ## Train the model into models/ (skips unchanged parts)
 	$(BIN)/rasa train --out models --fixed-model-name icm
 
-run: train ## Start the action server and the Rasa server (Ctrl-C stops both)
-	@mkdir -p var
-	$(BIN)/honcho start -f Procfile
+run: train ## Start the assistant: action + Rasa servers, demo page with the widget (8080), staff finder (8090)
+	@scripts/run.sh
 
 shell: train ## Talk to the assistant in the terminal (rasa shell)
 	@mkdir -p var
@@ -43,10 +47,18 @@ test: validate train ## Validate, train, then unit, integration and conversation
 
 eval: train ## Held-out NLU report + 5-fold cross-validation (reports/, a few minutes per fold)
 	$(BIN)/rasa test nlu --model $(RASA_MODEL) --nlu tests/nlu_test.yml --out reports/nlu-heldout
+	$(BIN)/python -m staff evaluate
 	$(BIN)/rasa test nlu --nlu data --config config.yml --cross-validation --folds 5 --out reports/nlu-cv
 	$(BIN)/python scripts/eval_summary.py reports
 
-.PHONY: bench bench-docs
+screenshots: train ## Refresh the screenshots in docs/screenshots/ (widget and staff page, real browser)
+	ICM_UPDATE_DOCS_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_widget_browser.py tests/test_staff_server.py -q
+
+DAYS ?= 90
+purge: install ## Delete conversations idle for DAYS days (default 90) and older callback/feedback rows
+	$(BIN)/python -m privacy.purge --days $(DAYS)
+
+.PHONY: bench bench-docs screenshots purge
 bench: train ## Benchmark: training, latency, memory, quality vs baseline and floor (reports/bench/)
 	$(BIN)/python -m bench.run
 

@@ -6,8 +6,10 @@ for _ in $(seq 1 300); do
     cat <<MSG
 ============================================================================
  The ICM assistant is ready (Ctrl-C stops it).
+   Widget:    http://localhost:${WEB_PORT}/   (demo page with the chat widget)
    REST:      curl -s localhost:${RASA_PORT}/webhooks/rest/webhook -d '{"sender":"a","message":"Bonjour"}'
    socket.io: http://localhost:${RASA_PORT}/socket.io
+   Staff:     http://localhost:${STAFF_PORT}/   (answer finder; token: ${ICM_STAFF_TOKEN_HINT:-var/secrets/staff-token})
    Terminal:  make shell   (in another terminal, while this one is stopped)
    Conversations are kept in ${RASA_TRACKER_DB}.
 ============================================================================

@@ -70,6 +70,8 @@ class Servers:
         self.workdir = workdir
         self.action_port = free_port()
         self.rasa_port = free_port()
+        # The widget's static server (tests that need it start it on this port): Rasa allows its origin.
+        self.web_port = free_port()
         self.tracker_db = workdir / "tracker.db"
         self.actions_db = workdir / "actions.db"
         self.api_token = uuid.uuid4().hex
@@ -112,7 +114,8 @@ class Servers:
                 "--endpoints",
                 "endpoints.yml",
                 "--cors",
-                "http://localhost:8080",
+                f"http://localhost:{self.web_port}",
+                f"http://127.0.0.1:{self.web_port}",
                 # The HTTP API lets tests ask the model directly; token-protected, loopback only.
                 "--enable-api",
                 "--auth-token",
