@@ -190,6 +190,21 @@ def servers(trained_model: Path, tmp_path_factory) -> Iterator[Servers]:
             shutil.copytree(workdir, ROOT / "reports" / "server-logs", dirs_exist_ok=True)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Debian Chromium (Playwright) for the browser tests of one module.
+
+    Module scope: Playwright's sync API runs its own event loop, which must be closed before the
+    asyncio tests of other modules run.
+    """
+    from tests.browser_support import chromium_missing_reason, launch_browser
+
+    reason = chromium_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    yield from launch_browser()
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     """Async action tests run on asyncio, like the rasa-sdk action server."""

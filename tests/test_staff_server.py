@@ -22,8 +22,6 @@ import pytest
 from staff.intents import expected_answer, is_answer
 from tests.browser_support import (
     blocking_axe_violations,
-    chromium_missing_reason,
-    launch_browser,
     screenshot,
 )
 from tests.helpers import ROOT, free_port
@@ -139,14 +137,6 @@ def test_held_out_top1_accuracy_through_the_running_server(staff):
     accuracy = correct / len(examples)
     print(f"\nstaff answer finder, held-out top-1: {correct}/{len(examples)} = {accuracy:.1%}")
     assert accuracy >= TARGET, "\n".join(misses)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = chromium_missing_reason()
-    if reason:
-        pytest.skip(reason)
-    yield from launch_browser()
 
 
 def test_the_page_logs_in_finds_an_answer_and_is_accessible(servers, staff, browser):

@@ -21,7 +21,7 @@ from typing import Iterator, List
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import blocking_axe_violations, chromium_missing_reason, launch_browser, screenshot
+from tests.browser_support import blocking_axe_violations, screenshot
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.integration
@@ -72,14 +72,6 @@ def _wait_until_served(url: str, process: subprocess.Popen, log_path: Path) -> N
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
     raise RuntimeError(f"web.serve did not answer on {url}; its log:\n{log_path.read_text(errors='replace')}")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = chromium_missing_reason()
-    if reason:
-        pytest.skip(reason)
-    yield from launch_browser()
 
 
 @contextmanager
