@@ -77,7 +77,7 @@ def _header(results: Dict[str, Any]) -> List[str]:
         lines += [
             "",
             f"> **Baseline model reused, not trained in this run**: its training time and peak RSS are "
-            f"{cache.get('label')} (`.bench-cache/baseline/`, same config, domain, data and Rasa version). "
+            f"{cache.get('label')} (the bench cache, same config, domain, data and Rasa version). "
             "Our model was trained in this run. `python -m bench.run --retrain-baseline` trains both.",
         ]
     if results["quick"]:

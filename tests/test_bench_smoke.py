@@ -276,3 +276,11 @@ def test_report_labels_a_cached_baseline_and_shows_the_run_time(tmp_path):
     assert "Total wall time of the run: 5.0 min (budget 15 min)." in markdown
     assert "| other (start-up, action server, logs, report files) | 97 s | 32.3 % |" in markdown
     assert "| **total** | **300 s (5.0 min)** | 100.0 % |" in markdown
+
+
+def test_the_baseline_cache_lives_outside_the_clone_so_a_fresh_clone_reuses_it(monkeypatch, tmp_path):
+    monkeypatch.delenv("ICM_BENCH_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert baseline_cache._cache_dir() == tmp_path / "xdg" / "icm-assistant" / "bench-baseline"
+    monkeypatch.setenv("ICM_BENCH_CACHE", str(tmp_path / "chosen"))
+    assert baseline_cache._cache_dir() == tmp_path / "chosen"

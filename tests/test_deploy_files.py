@@ -197,6 +197,16 @@ def test_dockerfile_copies_files_that_exist_and_that_its_dockerignore_lets_in(na
             assert (ROOT / source).exists(), f"{name}: {source} does not exist"
 
 
+def test_the_rasa_image_contains_every_custom_store_class_of_the_production_endpoints():
+    endpoints = yaml.safe_load((ROOT / "endpoints.prod.yml").read_text())
+    custom = [section["type"] for section in endpoints.values() if "." in str(section.get("type", ""))]
+    assert "locks.redis_lock_store.AtomicRedisLockStore" in custom
+    copied = {source.rstrip("/") for source in _copy_sources("Dockerfile.rasa")}
+    for class_path in custom:
+        package = class_path.split(".")[0]
+        assert package in copied, f"Dockerfile.rasa does not copy {package}/, needed by {class_path}"
+
+
 def _cmd(name: str) -> str:
     return next(rest for keyword, rest in _instructions(name) if keyword == "CMD")
 
