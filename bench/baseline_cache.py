@@ -121,6 +121,7 @@ def store(
         "wall_s": measures.get("wall_s"),
         "peak_rss_mib": measures.get("peak_rss_mib"),
         "rss_samples": measures.get("rss_samples"),
+        "profile": measures.get("profile"),
         "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "commit": git.get("commit"),
         "dirty": git.get("dirty"),
@@ -165,6 +166,7 @@ def baseline_model(
             "wall_s": entry.get("wall_s"),
             "peak_rss_mib": entry.get("peak_rss_mib"),
             "rss_samples": entry.get("rss_samples"),
+            "profile": entry.get("profile"),
             "cached": True,
             "cached_from": origin,
         }

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from bench.paths import ROOT, relative
-from bench.report import PLOT_NAME
+from bench.report import PLOT_NAME, rerender
 
 REPORTS = ROOT / "reports" / "bench"
 DOCS = ROOT / "docs"
@@ -56,8 +56,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.docs", description=__doc__.splitlines()[0])
     parser.add_argument("--report", type=Path, default=REPORTS, help="directory of the report to publish")
     parser.add_argument("--allow-quick", action="store_true", help="publish a quick smoke run too")
+    parser.add_argument(
+        "--rerender",
+        action="store_true",
+        help="first write REPORT.md again from latest.json, adding the training and turn profiles it lacks",
+    )
     args = parser.parse_args(argv)
     try:
+        if args.rerender:
+            rerender(args.report.resolve())
         target = publish(args.report.resolve(), DOCS, args.allow_quick)
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -8,8 +8,10 @@ from typing import Any, Dict, List, Optional
 
 from bench.baseline_cache import provenance
 from bench.targets import RUN_BUDGET_S, evaluate, find_cell
+from bench.training_profile import profile
 
 PLOT_NAME = "latency.png"
+TURN_PROFILE_NAME = "turn-profile.json"
 SYSTEMS = ("ours", "baseline", "floor")
 SERVER_LABELS = {"rasa": "Rasa server", "action server": "action server", "floor": "floor server"}
 METHOD = """\
@@ -114,7 +116,29 @@ def _training(results: Dict[str, Any]) -> List[str]:
         ]
         for name, run in training.items()
     ]
-    return lines + _table(["model", "config", "wall time", "peak RSS (process tree)", "measured"], rows)
+    lines += _table(["model", "config", "wall time", "peak RSS (process tree)", "measured"], rows)
+    return lines + _training_profiles(training)
+
+
+def _training_profiles(training: Dict[str, Any]) -> List[str]:
+    """Where each training's time goes (bench/training_profile.py), longest stages first."""
+    lines: List[str] = []
+    for name, run in training.items():
+        stages = run.get("profile")
+        if not stages or not run.get("wall_s"):
+            continue
+        ranked = sorted(stages, key=lambda stage: -float(stage["seconds"]))
+        rows = [
+            [s["stage"], f"{float(s['seconds']):.0f} s", _pct(float(s["seconds"]) / run["wall_s"])]
+            for s in ranked
+        ]
+        lines += [
+            "",
+            f"Where the training time of **{name}** goes (from its `rasa train` log, 1 s resolution):",
+            "",
+        ]
+        lines += _table(["stage", "time", "share"], rows)
+    return lines
 
 
 def _training_source(run: Dict[str, Any]) -> str:
@@ -159,6 +183,37 @@ def _serving(results: Dict[str, Any]) -> List[str]:
     missing = [system for system in ("baseline",) if system not in serving]
     if missing:
         lines += ["", f"Not measured: {', '.join(missing)} (quick mode)."]
+    return lines
+
+
+def _turn_profile(results: Dict[str, Any]) -> List[str]:
+    """Where the time of one FAQ turn goes inside the Rasa server (bench/turn_profile.py)."""
+    turn = results.get("turn_profile")
+    if not turn:
+        return []
+    total = turn["mean_turn_ms"]
+    rows = [
+        [part["part"], _fmt(part["ms"], ".1f", " ms"), _pct(part["ms"] / total)] for part in turn["parts_ms"]
+    ]
+    rows.append(["**total per turn, in process (no HTTP)**", f"**{total:.1f} ms**", "100.0 %"])
+    lines = [
+        "",
+        "## Where the time of an FAQ turn goes",
+        "",
+        f"Our model loaded in one process (`python -m bench.turn_profile`), {turn['turns']} turns of "
+        f"\"{turn['message']}\" from one sender after {turn['warmup_turns']} warm-up turns, as a virtual "
+        "user of the load generator sends them; every node of Rasa's prediction graph, the tracker store "
+        "and the action server calls timed. Mean per turn:",
+        "",
+    ]
+    lines += _table(["part", "time per turn", "share"], rows)
+    lines += [
+        "",
+        f"The turn gets slower as the conversation grows: {turn['first_10_turns_mean_ms']:.0f} ms on average "
+        f"for its turns {turn['warmup_turns'] + 1}–{turn['warmup_turns'] + 10}, "
+        f"{turn['last_10_turns_mean_ms']:.0f} ms for the last 10 (Rasa reads the whole conversation from the "
+        "tracker store, builds the policies' states from it and sends all of it to the action server).",
+    ]
     return lines
 
 
@@ -251,7 +306,9 @@ def _phases(results: Dict[str, Any]) -> List[str]:
 
 def markdown(results: Dict[str, Any]) -> str:
     """The human report: targets, training, serving (+ plot), memory, quality, method, phases."""
-    parts = _header(results) + _targets(results) + _training(results) + _serving(results)
+    parts = (
+        _header(results) + _targets(results) + _training(results) + _serving(results) + _turn_profile(results)
+    )
     parts += _memory(results) + _quality(results) + ["", "## Method", "", METHOD] + _phases(results)
     return "\n".join(parts) + "\n"
 
@@ -264,3 +321,22 @@ def write(results: Dict[str, Any], out_dir: Path) -> Dict[str, Path]:
     paths["json"].write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     paths["markdown"].write_text(markdown(results))
     return paths
+
+
+def rerender(out_dir: Path) -> Dict[str, Path]:
+    """Write REPORT.md and latest.json again from out_dir/latest.json, adding what runs made before
+    bench/training_profile.py and bench/turn_profile.py lack: the training profiles (from
+    out_dir/logs/train-<name>.log) and the turn profile (out_dir/turn-profile.json, written by
+    `python -m bench.turn_profile --out`); `python -m bench.docs --rerender` calls it."""
+    data = out_dir / "latest.json"
+    if not data.exists():
+        raise RuntimeError(f"No {data}: run `make bench` first.")
+    results = json.loads(data.read_text())
+    results.pop("targets", None)
+    for name, run in results.get("training", {}).items():
+        if not run.get("profile") and not run.get("cached"):
+            run["profile"] = profile(out_dir / "logs" / f"train-{name}.log", run["wall_s"])
+    turn = out_dir / TURN_PROFILE_NAME
+    if not results.get("turn_profile") and turn.exists():
+        results["turn_profile"] = json.loads(turn.read_text())
+    return write(results, out_dir)

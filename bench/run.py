@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,6 +72,7 @@ def _phase_names(quick: bool) -> List[str]:
         "floor load",
         "serve ours",
         "serve baseline",
+        "profile a turn of ours",
         "report",
     ]
 
@@ -150,6 +153,16 @@ def _serve(
                     results["quality"][name]["fallback"] = quality.fallback_rate(rasa, texts)
 
 
+def _profile_turn(results: Dict[str, Any], phase: Phases, model: Path, out: Path) -> None:
+    """bench/turn_profile.py in its own process (it loads the model): where an FAQ turn's time goes."""
+    with phase("profile a turn of ours"):
+        target = out / report.TURN_PROFILE_NAME
+        command = [sys.executable, "-m", "bench.turn_profile", "--model", str(model), "--out", str(target)]
+        if subprocess.run(command, cwd=ROOT).returncode != 0:
+            raise RuntimeError("The turn profile failed (its error is printed above).")
+        results["turn_profile"] = json.loads(target.read_text())
+
+
 def _keep_logs(workdir: Path, out: Path) -> None:
     logs = out / "logs"
     shutil.rmtree(logs, ignore_errors=True)
@@ -191,6 +204,8 @@ def run(quick: bool, out: Path, retrain_baseline: bool = False) -> Dict[str, Any
                 models = _train_both(results, phase, workdir, retrain_baseline)
                 _evaluate_both(results, phase, models, workdir, out)
             _serve(results, phase, models, workdir, quick)
+            if not quick:
+                _profile_turn(results, phase, models["ours"], out)
         finally:
             _keep_logs(workdir, out)
     with phase("report"):

@@ -13,6 +13,7 @@ from bench.memory import PeakSampler, tree_rss_mib
 from bench.paths import BIN, ROOT, relative
 from bench.progress import wait_with_progress
 from bench.servers import log_tail, rasa_env
+from bench.training_profile import profile
 
 
 def train(name: str, config: Path, out_dir: Path, log: Path) -> Tuple[Dict[str, Any], Path]:
@@ -38,7 +39,7 @@ def train(name: str, config: Path, out_dir: Path, log: Path) -> Tuple[Dict[str, 
         "--force",
     ]
     try:
-        started = time.monotonic()
+        started, started_at = time.monotonic(), time.time()
         with open(log, "ab") as log_file:
             process = subprocess.Popen(
                 args,
@@ -66,5 +67,6 @@ def train(name: str, config: Path, out_dir: Path, log: Path) -> Tuple[Dict[str, 
         "wall_s": round(wall, 1),
         "peak_rss_mib": peak.peak_mib,
         "rss_samples": peak.samples,
+        "profile": profile(log, wall, started_at),
     }
     return measures, model

@@ -33,7 +33,9 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
-from tests.helpers import ROOT, free_port
+from bench.servers import free_port
+from bench.servers import stop as stop_process
+from tests.helpers import ROOT
 
 FAKE_ENV = "ICM_TEST_FAKE_APIS"
 FAKE_HOSTS = ("api.telegram.org", "graph.facebook.com", "api.twilio.com", "slack.com", "www.slack.com")
@@ -337,13 +339,7 @@ class ChannelServer:
         if self.closed:
             return
         self.closed = True
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.fake.stop()
 
     def log_tail(self) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -13,23 +12,17 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Iterator, List, Optional
 
 import pytest
 
-from tests.helpers import ROOT, free_port
+from bench.servers import free_port, get_json, post_json, rasa_env
+from bench.servers import stop as stop_process
+from tests.helpers import ROOT
 
 BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "icm.tar.gz"
 START_TIMEOUT_S = 300
-
-
-def rasa_env(**extra: str) -> Dict[str, str]:
-    """Environment for rasa subprocesses: quiet, no telemetry, plus the given variables."""
-    env = dict(os.environ)
-    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope="session")
@@ -46,20 +39,6 @@ def trained_model() -> Path:
     assert result.returncode == 0, "rasa train failed:\n" + result.stdout[-4000:]
     assert MODEL.exists(), f"rasa train did not write {MODEL}"
     return MODEL
-
-
-def post_json(url: str, payload: dict, timeout: float = 60) -> List[dict]:
-    """POST a JSON body and decode the JSON answer."""
-    request = urllib.request.Request(
-        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return json.loads(response.read().decode())
-
-
-def get_json(url: str, timeout: float = 10) -> dict:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return json.loads(response.read().decode())
 
 
 class Servers:
@@ -129,7 +108,7 @@ class Servers:
         )
 
     def stop_rasa(self) -> None:
-        _stop(self.rasa)
+        stop_process(self.rasa)
         self.rasa = None
 
     def _wait(self, probe, process: subprocess.Popen, name: str) -> None:
@@ -160,19 +139,8 @@ class Servers:
         return post_json(url, {"text": text})
 
     def close(self) -> None:
-        _stop(self.rasa)
-        _stop(self.actions)
-
-
-def _stop(process: Optional[subprocess.Popen]) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        stop_process(self.rasa)
+        stop_process(self.actions)
 
 
 @pytest.fixture(scope="session")

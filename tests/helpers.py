@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -47,10 +46,3 @@ async def run_action(action, tracker: Tracker) -> tuple:
     events = await action.run(dispatcher, tracker, {})
     texts: List[str] = [m.get("text") or m.get("response") or "" for m in dispatcher.messages]
     return texts, events
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -20,7 +20,8 @@ from typing import Dict, List, Optional
 import psycopg2
 import redis
 
-from tests.helpers import free_port
+from bench.servers import free_port
+from bench.servers import stop as stop_process
 
 DB_NAME, DB_USER = "icm", "icm"
 START_TIMEOUT_S = 60
@@ -164,13 +165,7 @@ class PgRedis:
 
     def stop(self) -> None:
         """Stop both servers and remove the temporary directory."""
-        if self._redis is not None and self._redis.poll() is None:
-            self._redis.terminate()
-            try:
-                self._redis.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._redis.kill()
-                self._redis.wait()
+        stop_process(self._redis)
         if self._pg_started:
             folder = postgres_bin_dir()
             subprocess.run(

@@ -5,11 +5,12 @@ Real HTTP against the floor server on 127.0.0.1; no Rasa server (too slow here) 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
-from bench import baseline_cache, configs, report, serving
+from bench import baseline_cache, configs, report, serving, training_profile, turn_profile
 from bench.docs import publish
 from bench.loadgen import Cell
 from bench.plot import latency_plot
@@ -284,3 +285,54 @@ def test_the_baseline_cache_lives_outside_the_clone_so_a_fresh_clone_reuses_it(m
     assert baseline_cache._cache_dir() == tmp_path / "xdg" / "icm-assistant" / "bench-baseline"
     monkeypatch.setenv("ICM_BENCH_CACHE", str(tmp_path / "chosen"))
     assert baseline_cache._cache_dir() == tmp_path / "chosen"
+
+
+TRAIN_LOG = """\
+2026-11-29 08:21:17 INFO     rasa.cli.train  - Started validating domain and training data...
+2026-11-29 08:21:33 INFO     rasa.engine.training.hooks  - Starting to train component 'TEDPolicy'.
+Epochs: 100%|##########| 40/40 [00:26<00:00,  1.49it/s]\r
+2026-11-29 08:22:03 INFO     rasa.engine.training.hooks  - Finished training component 'TEDPolicy'.
+2026-11-29 08:22:40 INFO     rasa.engine.training.hooks  - Starting to train component 'DIETClassifier'.
+2026-11-29 08:25:40 INFO     rasa.engine.training.hooks  - Finished training component 'DIETClassifier'.
+"""
+
+
+def test_training_profile_says_where_the_training_time_goes(tmp_path):
+    log = tmp_path / "train-ours.log"
+    log.write_text(TRAIN_LOG)
+    started_at = dt.datetime(2026, 11, 29, 8, 21, 10).timestamp()
+    stages = {s["stage"]: s["seconds"] for s in training_profile.profile(log, 300.0, started_at)}
+    assert stages == {
+        "start-up, data validation, graph building": 23.0,
+        "training TEDPolicy": 30.0,
+        "processing the training data before DIETClassifier": 37.0,
+        "training DIETClassifier": 180.0,
+        "writing the model archive": 30.0,
+    }
+    results = {"training": {"ours": {"config": "config.yml", "wall_s": 300.0, "peak_rss_mib": 1.0}}}
+    results["training"]["ours"]["profile"] = training_profile.profile(log, 300.0, started_at)
+    text = "\n".join(report._training(results))
+    assert "| training DIETClassifier | 180 s | 60.0 % |" in text
+    assert training_profile.profile(tmp_path / "missing.log", 1.0) is None
+
+
+def test_turn_profile_names_components_and_the_report_shows_where_an_faq_turn_goes():
+    assert turn_profile.component_name("run_DIETClassifier6") == "DIETClassifier"
+    assert turn_profile.component_name("run_components.safety_net.SafetyNet12") == "SafetyNet"
+    timer = turn_profile.NodeTimer()
+    started = timer.on_before_node("run_SpacyNLP0", None, {}, {})
+    timer.on_after_node("run_SpacyNLP0", None, {}, None, started)
+    assert set(timer.seconds) == {"SpacyNLP"} and timer.seconds["SpacyNLP"] >= 0
+    turn = {
+        "message": "Quelles sont les valeurs de l'ICM ?",
+        "turns": 40,
+        "warmup_turns": 5,
+        "mean_turn_ms": 200.0,
+        "first_10_turns_mean_ms": 120.0,
+        "last_10_turns_mean_ms": 280.0,
+        "parts_ms": [{"part": "action server round trips", "ms": 80.0}, {"part": "TEDPolicy", "ms": 50.0}],
+    }
+    text = "\n".join(report._turn_profile({"turn_profile": turn}))
+    assert "| action server round trips | 80.0 ms | 40.0 % |" in text
+    assert "120 ms on average for its turns 6–15, 280 ms for the last 10" in text
+    assert report._turn_profile({}) == []

@@ -32,8 +32,9 @@ from typing import ClassVar, Dict, List, Optional, Set, Tuple, Union
 import pytest
 import yaml
 
+from bench.servers import free_port
 from channels.active_credentials import read_credentials, variables
-from tests.helpers import ROOT, free_port
+from tests.helpers import ROOT
 
 DEPLOY = ROOT / "deploy"
 VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")

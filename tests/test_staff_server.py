@@ -19,12 +19,13 @@ from typing import Dict, Iterator, Optional, Tuple
 
 import pytest
 
+from bench.servers import free_port
 from staff.intents import expected_answer, is_answer
 from tests.browser_support import (
     blocking_axe_violations,
     screenshot,
 )
-from tests.helpers import ROOT, free_port
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.integration
 TOKEN = "staff-" + uuid.uuid4().hex

@@ -8,7 +8,7 @@ from typing import Dict, Iterator, Tuple
 
 import pytest
 
-from tests.helpers import free_port
+from bench.servers import free_port
 from web.serve import make_server, public_origin
 
 RASA_URL = "http://rasa.example:5005"

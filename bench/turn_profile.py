@@ -1,0 +1,166 @@
+"""Where the time of one turn goes inside the Rasa server: each component, the tracker store, the rest.
+
+    python -m bench.turn_profile [--model models/icm.tar.gz] [--turns 40] [--out FILE.json]
+
+Loads the model in this process as `rasa run` does (endpoints.yml: the redacting SQLite tracker store in a
+temporary directory, an action server started here), then sends the benchmark's FAQ message `--turns`
+times from one sender, as a virtual user of the load generator does, through Agent.handle_text (what
+the REST channel calls, minus HTTP). It times every node of Rasa's prediction graph (a GraphNodeHook:
+spaCy, tokenizer, featurizers, DIET, ResponseSelector, SafetyNet, policies…), the tracker store's
+retrieve and save, and the calls to the action server. Mean milliseconds per turn; what is left is the
+processor's own work (events, responses, locks). Compare the total with the REST p50 of `make bench`:
+the difference is HTTP and Sanic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from rasa.engine.graph import GraphNodeHook
+
+from bench.paths import DEFAULT_MODEL, ROOT, relative
+from bench.serving import MESSAGES
+
+WARMUP_TURNS = 5
+
+
+class NodeTimer(GraphNodeHook):
+    """Adds up the wall time of each node of Rasa's graph (called before and after every node)."""
+
+    def __init__(self) -> None:
+        self.seconds: Dict[str, float] = defaultdict(float)
+
+    def on_before_node(
+        self, node_name: str, execution_context: Any, config: Any, received_inputs: Any
+    ) -> Dict:
+        return {"started": time.perf_counter()}
+
+    def on_after_node(
+        self, node_name: str, execution_context: Any, config: Any, output: Any, input_hook_data: Dict
+    ) -> None:
+        self.seconds[component_name(node_name)] += time.perf_counter() - input_hook_data["started"]
+
+
+def component_name(node_name: str) -> str:
+    """'run_DIETClassifier6' -> 'DIETClassifier'; 'run_components.safety_net.SafetyNet12' -> 'SafetyNet'."""
+    name = re.sub(r"^(run|train)_", "", node_name)
+    name = re.sub(r"\d+$", "", name)
+    return name.rsplit(".", 1)[-1]
+
+
+def _timed(method: Callable[..., Awaitable[Any]], totals: Dict[str, float], key: str) -> Callable:
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await method(*args, **kwargs)
+        finally:
+            totals[key] += time.perf_counter() - started
+
+    return wrapper
+
+
+def _install_timers(agent: Any, totals: Dict[str, float]) -> NodeTimer:
+    from rasa.core.actions.action import RemoteAction
+
+    timer = NodeTimer()
+    runner = agent.processor.graph_runner
+    for node in runner._instantiated_nodes.values():  # Rasa builds its nodes with their hooks at load
+        node._hooks.append(timer)
+    store = agent.processor.tracker_store
+    store.retrieve = _timed(store.retrieve, totals, "tracker store: retrieve")
+    store.save = _timed(store.save, totals, "tracker store: save")
+    RemoteAction.run = _timed(RemoteAction.run, totals, "action server round trips")
+    return timer
+
+
+async def _profile(model: Path, turns: int, action_url: str, workdir: Path) -> Dict[str, Any]:
+    from rasa.core.agent import load_agent
+    from rasa.core.utils import AvailableEndpoints
+
+    os.environ["ACTION_SERVER_URL"] = action_url
+    os.environ["RASA_TRACKER_DB"] = str(workdir / "tracker.db")
+    agent = await load_agent(
+        model_path=str(model), endpoints=AvailableEndpoints.read_endpoints("endpoints.yml")
+    )
+    totals: Dict[str, float] = defaultdict(float)
+    timer = _install_timers(agent, totals)
+    sender, message = "bench-profile", MESSAGES["faq"]
+    for _ in range(WARMUP_TURNS):
+        await agent.handle_text(message, sender_id=sender)
+    timer.seconds.clear()
+    totals.clear()
+    durations: List[float] = []
+    for _ in range(turns):
+        started = time.perf_counter()
+        replies = await agent.handle_text(message, sender_id=sender)
+        durations.append(time.perf_counter() - started)
+        if not replies:
+            raise RuntimeError(f"The model gave no reply to {message!r}: check {relative(model)}.")
+    per_turn = {name: 1000 * seconds / turns for name, seconds in {**timer.seconds, **totals}.items()}
+    mean_ms = 1000 * statistics.mean(durations)
+    rest = mean_ms - sum(per_turn.values())
+    parts = sorted(per_turn.items(), key=lambda item: -item[1])
+    return {
+        "message": message,
+        "turns": turns,
+        "mean_turn_ms": round(mean_ms, 1),
+        "median_turn_ms": round(1000 * statistics.median(durations), 1),
+        # Rasa reads, featurises and sends the whole conversation at every turn: it grows with its length.
+        "first_10_turns_mean_ms": round(1000 * statistics.mean(durations[:10]), 1),
+        "last_10_turns_mean_ms": round(1000 * statistics.mean(durations[-10:]), 1),
+        "warmup_turns": WARMUP_TURNS,
+        "parts_ms": [{"part": name, "ms": round(ms, 2)} for name, ms in parts]
+        + [{"part": "rest (processor: events, responses, locks)", "ms": round(max(rest, 0.0), 2)}],
+    }
+
+
+def profile_turn(model: Path, turns: int) -> Dict[str, Any]:
+    """Start an action server, profile `turns` FAQ turns of `model` in this process, stop the server."""
+    from bench.servers import action_server
+
+    with tempfile.TemporaryDirectory(prefix="icm-turn-profile-") as tmp:
+        workdir = Path(tmp)
+        with action_server(workdir) as actions:
+            os.environ["ICM_ACTIONS_DB_URL"] = f"sqlite:///{workdir / 'actions.db'}"
+            return asyncio.run(_profile(model, turns, f"{actions.base_url}/webhook", workdir))
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.turn_profile", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--turns", type=int, default=40)
+    parser.add_argument("--out", type=Path, help="also write the result as JSON here")
+    args = parser.parse_args(argv)
+    if not args.model.exists():
+        print(f"error: no model at {args.model}: run `make train` first.", file=sys.stderr)
+        return 1
+    os.chdir(ROOT)
+    print(
+        f"Profiling {args.turns} FAQ turns of {relative(args.model)} (model load about a minute)…", flush=True
+    )
+    result = profile_turn(args.model, args.turns)
+    for part in result["parts_ms"]:
+        print(f"  {part['ms']:8.2f} ms  {part['part']}")
+    print(f"  {result['mean_turn_ms']:8.2f} ms  per turn in total (median {result['median_turn_ms']} ms)")
+    print(
+        f"  turns {WARMUP_TURNS + 1}-{WARMUP_TURNS + 10} of the conversation: "
+        f"{result['first_10_turns_mean_ms']} ms; last 10: {result['last_10_turns_mean_ms']} ms"
+    )
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
