@@ -2,7 +2,7 @@
 
 Our model is trained from an empty cache in every full run (its training time is a measured number);
 the baseline's is not a target, and training it (DIET and ResponseSelector with 2 transformer layers,
-100 epochs each) takes about an hour on 2 cores, far more than the whole run's budget. So the trained
+100 epochs each) took 38 min on 2 cores on 2026-11-29, far more than the whole run's budget. So the trained
 baseline and the measures of that training are kept outside the clone, in $ICM_BENCH_CACHE (default
 ~/.cache/icm-assistant/bench-baseline, or under $XDG_CACHE_HOME), so that a fresh clone on the same
 machine reuses it. Entries are keyed by cache_key(): the sha256 of bench/config.baseline.yml,

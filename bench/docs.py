@@ -19,6 +19,9 @@ from bench.report import PLOT_NAME, rerender
 REPORTS = ROOT / "reports" / "bench"
 DOCS = ROOT / "docs"
 DOC_PLOT = "benchmarks-latency.png"
+# Hand-written reading of the published run (what the numbers mean, what changed, what to do next):
+# appended to docs/benchmarks.md; update it when you publish a new run.
+FINDINGS = ROOT / "bench" / "findings.md"
 MATRIX_LINK = re.compile(r"\[([\w.-]+_confusion_matrix\.png)\]\(\1\)")
 
 
@@ -45,7 +48,8 @@ def publish(report_dir: Path, docs_dir: Path, allow_quick: bool = False) -> Path
     body = MATRIX_LINK.sub(lambda match: f"`{relative(report_dir)}/{match.group(1)}`", body)
     docs_dir.mkdir(parents=True, exist_ok=True)
     target = docs_dir / "benchmarks.md"
-    target.write_text(header + body)
+    findings = FINDINGS.read_text() if FINDINGS.exists() else ""
+    target.write_text(header + body + ("\n" + findings if findings else ""))
     plot = report_dir / PLOT_NAME
     if plot.exists():
         shutil.copyfile(plot, docs_dir / DOC_PLOT)

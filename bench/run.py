@@ -4,8 +4,8 @@
     python -m bench.run --retrain-baseline   # full run, training the baseline again whatever its cache
     python -m bench.run --quick    # smoke run: served models/icm.tar.gz and the floor, a few requests
 
-Our model is trained from an empty Rasa cache in every full run. The baseline (about an hour to train
-on 2 cores) is reused from $ICM_BENCH_CACHE (default ~/.cache/icm-assistant/bench-baseline) while
+Our model is trained from an empty Rasa cache in every full run. The baseline (38 min to train on 2
+cores) is reused from $ICM_BENCH_CACHE (default ~/.cache/icm-assistant/bench-baseline) while
 bench/config.baseline.yml, domain.yml, data/ and the Rasa version are unchanged; its training time and
 peak RSS are then those of the cached training, labelled as such in the report (bench/baseline_cache.py).
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import re
@@ -112,6 +113,7 @@ async def _profile(model: Path, turns: int, action_url: str, workdir: Path) -> D
     rest = mean_ms - sum(per_turn.values())
     parts = sorted(per_turn.items(), key=lambda item: -item[1])
     return {
+        "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "message": message,
         "turns": turns,
         "mean_turn_ms": round(mean_ms, 1),

@@ -272,3 +272,16 @@ def test_killing_one_server_mid_run_loses_no_conversation(cluster):
         f"\nfailover: second server killed after {CONVERSATIONS * 2} turns; {len(run.retried)} turns re-sent "
         f"to the survivor; {checked} user events checked, every conversation complete ({rate:.1f} msg/s)"
     )
+
+
+def test_the_staff_unanswered_list_reads_the_postgresql_tracker_store(cluster):
+    """Reception's "questions the assistant could not answer" works on the production store too."""
+    from staff.unanswered import unanswered
+
+    sender, gibberish = "unanswered-pg", "zkqj wxxv plmf"
+    cluster.first.say(sender, "Bonjour")
+    assert cluster.second.say(sender, gibberish), "the fallback gave no answer"
+    entries = {entry.question: entry for entry in unanswered(days=1, url=cluster.stores.url)}
+    assert gibberish in entries, f"not listed as unanswered: {sorted(entries)}"
+    assert entries[gibberish].fallbacks >= 1
+    assert "Bonjour" not in entries
