@@ -133,8 +133,7 @@ def profile_turn(model: Path, turns: int) -> Dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="icm-turn-profile-") as tmp:
         workdir = Path(tmp)
-        with action_server(workdir) as actions:
-            os.environ["ICM_ACTIONS_DB_URL"] = f"sqlite:///{workdir / 'actions.db'}"
+        with action_server(workdir) as actions:  # it gets its own ICM_ACTIONS_DB_URL in workdir
             return asyncio.run(_profile(model, turns, f"{actions.base_url}/webhook", workdir))
 
 
