@@ -104,34 +104,31 @@ class ActionDefaultAskAffirmation(Action):
         return []
 
 
-def answered_id(tracker: Tracker) -> Optional[str]:
-    """ID of the answer the bot just gave: faq/<topic>, commitment/<n>, commitments/list or centre_finder."""
-    intent = latest_intent(tracker)
+def answered_id(parse_data: Dict[str, Any], commitment_number: Any) -> Optional[str]:
+    """ID of the answer a user message got: faq/<topic>, commitment/<n>, commitments/list or centre_finder."""
+    intent = (parse_data.get("intent") or {}).get("name")
     if intent == "faq":
-        faq = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
+        faq = (parse_data.get("response_selector") or {}).get("faq") or {}
         return (faq.get("response") or {}).get("intent_response_key")
     if intent in COMMITMENT_INTENTS:
-        number = tracker.get_slot("commitment_number")
-        return f"commitment/{int(number)}" if number else "commitments/list"
+        return f"commitment/{int(commitment_number)}" if commitment_number else "commitments/list"
     if intent == "find_centre":
         return "centre_finder"
     return None
 
 
-class ActionAskFeedback(Action):
-    """After a substantive answer: "Cette réponse vous a-t-elle aidé ? 👍 / 👎", remembering which answer."""
+def answer_before_feedback(tracker: Tracker) -> Optional[str]:
+    """ID of the latest answer before this 👍 / 👎 (the domain's feedback question follows every answer).
 
-    def name(self) -> str:
-        return "action_ask_feedback"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        answer = answered_id(tracker)
-        if answer is None:
-            return []
-        dispatcher.utter_message(response="utter_ask_feedback")
-        return [SlotSet("answer_id", answer)]
+    Worked out here rather than remembered in a slot when the question is asked, so that the question is a
+    plain response: an FAQ turn then needs no call to the action server.
+    """
+    earlier_messages = [e for e in tracker.events if e.get("event") == "user"][:-1]
+    for event in reversed(earlier_messages):
+        answer = answered_id(event.get("parse_data") or {}, tracker.get_slot("commitment_number"))
+        if answer:
+            return answer
+    return None
 
 
 class ActionStoreFeedback(Action):
@@ -144,11 +141,11 @@ class ActionStoreFeedback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         helpful = latest_intent(tracker) in YES_INTENTS
-        answer = tracker.get_slot("answer_id")
+        answer = answer_before_feedback(tracker)
         if answer:
             try:
                 store.save_feedback(answer, user_language(tracker), helpful)
             except SQLAlchemyError:
                 logger.exception("Could not save feedback in %s", store.printable_database_url())
         dispatcher.utter_message(response="utter_feedback_thanks" if helpful else "utter_feedback_sorry")
-        return [SlotSet("answer_id", None)]
+        return []

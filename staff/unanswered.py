@@ -128,7 +128,7 @@ def unanswered_messages(rows: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
             text = _data(row).get("text") or ""
             intent = row.get("intent_name")
             thumbs_down = intent == "feedback_down" or (
-                intent == "deny" and last_action == "action_ask_feedback"
+                intent == "deny" and last_action == "utter_ask_feedback"
             )
             if thumbs_down and question is not None:
                 found.append({**question, "reason": "thumbs_down", "timestamp": row["timestamp"]})

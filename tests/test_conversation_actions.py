@@ -8,7 +8,6 @@ import pytest
 
 from actions.knowledge import load_knowledge
 from actions.session_actions import (
-    ActionAskFeedback,
     ActionDefaultAskAffirmation,
     ActionRestart,
     ActionSessionStart,
@@ -112,29 +111,33 @@ async def test_did_you_mean_without_any_topic_only_offers_something_else():
     assert message["buttons"] == [{"title": "Autre chose", "payload": "/out_of_scope"}]
 
 
+def after_answer(feedback_text: str, feedback_intent: str, answered: dict, slots: dict) -> object:
+    """A tracker whose latest message is a 👍 / 👎 (or a yes / no) to the question after an answer."""
+    tracker = make_tracker(feedback_text, feedback_intent, slots=slots)
+    tracker.events = [
+        {"event": "user", "text": "bonjour", "parse_data": {"intent": {"name": "greet"}}},
+        {"event": "user", "text": "…", "parse_data": answered},
+        {"event": "action", "name": "utter_ask_feedback"},
+        {"event": "user", "text": "merci", "parse_data": {"intent": {"name": "thank"}}},
+        {"event": "user", "text": feedback_text, "parse_data": {"intent": {"name": feedback_intent}}},
+    ]
+    return tracker
+
+
 @pytest.mark.parametrize(
-    ("intent", "slots", "parse_data", "answer_id"),
+    ("answered", "slots", "answer_id"),
     [
-        ("faq", {}, {"response_selector": UNCLEAR_COSTS["response_selector"]}, "faq/extra_fees"),
-        ("ask_commitments", {"commitment_number": 3.0}, {}, "commitment/3"),
-        ("next_item", {"commitment_number": 4.0}, {}, "commitment/4"),
-        ("ask_commitments", {"commitment_number": 0.0}, {}, "commitments/list"),
-        ("find_centre", {}, {}, "centre_finder"),
+        (
+            {"intent": {"name": "faq"}, "response_selector": UNCLEAR_COSTS["response_selector"]},
+            {},
+            "faq/extra_fees",
+        ),
+        ({"intent": {"name": "ask_commitments"}}, {"commitment_number": 3.0}, "commitment/3"),
+        ({"intent": {"name": "next_item"}}, {"commitment_number": 4.0}, "commitment/4"),
+        ({"intent": {"name": "ask_commitments"}}, {"commitment_number": 0.0}, "commitments/list"),
+        ({"intent": {"name": "find_centre"}}, {}, "centre_finder"),
     ],
 )
-async def test_feedback_question_remembers_which_answer_it_is_about(intent, slots, parse_data, answer_id):
-    texts, events = await run_action(
-        ActionAskFeedback(), make_tracker("…", intent, slots=slots, parse_data=parse_data)
-    )
-    assert texts == ["utter_ask_feedback"]
-    assert events[0]["name"] == "answer_id" and events[0]["value"] == answer_id
-
-
-async def test_no_feedback_question_after_small_talk():
-    texts, events = await run_action(ActionAskFeedback(), make_tracker("merci", "thank"))
-    assert texts == [] and events == []
-
-
 @pytest.mark.parametrize(
     ("intent", "helpful", "reply"),
     [
@@ -144,21 +147,29 @@ async def test_no_feedback_question_after_small_talk():
         ("deny", 0, "utter_feedback_sorry"),
     ],
 )
-async def test_feedback_is_stored_with_answer_language_and_time_only(
-    tmp_path, monkeypatch, intent, helpful, reply
+async def test_feedback_is_stored_for_the_latest_answer_with_language_and_time_only(
+    tmp_path, monkeypatch, answered, slots, answer_id, intent, helpful, reply
 ):
     db = tmp_path / "actions.db"
     monkeypatch.setenv("ICM_ACTIONS_DB_URL", f"sqlite:///{db}")
-    tracker = make_tracker("secret text", intent, slots={"answer_id": "faq/ald", "language": "en"})
+    tracker = after_answer("secret text", intent, answered, {"language": "en", **slots})
     texts, events = await run_action(ActionStoreFeedback(), tracker)
-    assert texts == [reply]
-    assert events[0]["name"] == "answer_id" and events[0]["value"] is None
+    assert texts == [reply] and events == []
     with sqlite3.connect(db) as connection:
         stored = connection.execute("SELECT * FROM answer_feedback").fetchall()
         columns = [c[1] for c in connection.execute("PRAGMA table_info(answer_feedback)")]
     assert columns == ["id", "created_at", "answer_id", "language", "helpful"]
-    assert [(row[2], row[3], row[4]) for row in stored] == [("faq/ald", "en", helpful)]
+    assert [(row[2], row[3], row[4]) for row in stored] == [(answer_id, "en", helpful)]
     assert "secret" not in repr(stored)
+
+
+async def test_feedback_without_any_answer_before_it_is_thanked_but_not_stored(tmp_path, monkeypatch):
+    db = tmp_path / "actions.db"
+    monkeypatch.setenv("ICM_ACTIONS_DB_URL", f"sqlite:///{db}")
+    tracker = after_answer("/feedback_up", "feedback_up", {"intent": {"name": "greet"}}, {})
+    texts, _ = await run_action(ActionStoreFeedback(), tracker)
+    assert texts == ["utter_feedback_thanks"]
+    assert not db.exists() or sqlite3.connect(db).execute("SELECT * FROM answer_feedback").fetchall() == []
 
 
 async def test_a_long_message_read_as_restart_is_confirmed_first():

@@ -242,7 +242,13 @@ class Conversation:
         return self.action("action_listen")
 
     def answered(self, text: str, intent: str = "faq") -> Conversation:
-        return self.user(text, intent).action("utter_faq").bot("utter_faq/ald").action("action_ask_feedback")
+        return (
+            self.user(text, intent)
+            .action("utter_faq")
+            .bot("utter_faq/ald")
+            .action("utter_ask_feedback")
+            .bot("utter_ask_feedback")
+        )
 
 
 @pytest.fixture
