@@ -58,7 +58,7 @@ DAYS ?= 90
 purge: install ## Delete conversations idle for DAYS days (default 90) and older callback/feedback rows
 	$(BIN)/python -m privacy.purge --days $(DAYS)
 
-.PHONY: bench bench-docs screenshots purge
+.PHONY: bench bench-docs screenshots purge lookups
 bench: train ## Benchmark: training, latency, memory, quality vs baseline and floor (reports/bench/)
 	$(BIN)/python -m bench.run
 
@@ -67,6 +67,9 @@ bench-docs: install ## Copy the latest benchmark report into docs/benchmarks.md
 
 catalogue: install ## Regenerate docs/answers.md (every answer FR/EN with sources and review date)
 	$(BIN)/python scripts/catalogue.py
+
+lookups: install ## Regenerate data/nlu/lookups.yml (city lookup table from the knowledge file, ordinals)
+	$(BIN)/python scripts/nlu_lookups.py
 
 lint: install ## ruff
 	$(BIN)/ruff check .

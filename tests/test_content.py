@@ -109,3 +109,22 @@ def test_the_answer_catalogue_is_up_to_date():
 
     committed = (ROOT / "docs" / "answers.md").read_text(encoding="utf-8")
     assert committed == build(), "docs/answers.md is stale: run `make catalogue` and commit it"
+
+
+def test_the_city_lookup_table_is_up_to_date_with_the_knowledge_file():
+    from scripts.nlu_lookups import OUTPUT, build
+
+    assert OUTPUT.read_text(encoding="utf-8") == build(
+        KNOWLEDGE
+    ), "data/nlu/lookups.yml is stale: run `make lookups` and commit it"
+
+
+def test_the_city_lookup_names_every_centre_city_with_and_without_accents():
+    from scripts.nlu_lookups import EVERYDAY_WORDS, city_names
+
+    names = set(city_names(KNOWLEDGE))
+    for centre in KNOWLEDGE.centres:
+        for city in centre.cities:
+            assert city in names or city in EVERYDAY_WORDS, city
+    assert {"Nîmes", "Nimes", "Vandoeuvre les Nancy", "Orléans", "Orleans"} <= names
+    assert not names & EVERYDAY_WORDS
