@@ -51,6 +51,10 @@ eval: train ## Held-out NLU report + 5-fold cross-validation (reports/, a few mi
 	$(BIN)/rasa test nlu --nlu data --config config.yml --cross-validation --folds 5 --out reports/nlu-cv
 	$(BIN)/python scripts/eval_summary.py reports
 
+FOLDS ?= 0
+cv-fold: install ## Quick check of an NLU change: train on 80 % of the data, score the other 20 % (FOLDS=0,1…; ~7 min a fold)
+	$(BIN)/python scripts/cv_fold.py --folds $(FOLDS)
+
 screenshots: train ## Refresh the screenshots in docs/screenshots/ (widget and staff page, real browser)
 	ICM_UPDATE_DOCS_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_widget_browser.py tests/test_staff_server.py -q
 
@@ -58,7 +62,7 @@ DAYS ?= 90
 purge: install ## Delete conversations idle for DAYS days (default 90) and older callback/feedback rows
 	$(BIN)/python -m privacy.purge --days $(DAYS)
 
-.PHONY: bench bench-docs screenshots purge lookups
+.PHONY: bench bench-docs screenshots purge lookups cv-fold
 bench: train ## Benchmark: training, latency, memory, quality vs baseline and floor (reports/bench/)
 	$(BIN)/python -m bench.run
 

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -16,12 +15,12 @@ from typing import Iterator, List, Optional
 
 import pytest
 
+from bench.paths import BIN
+from bench.paths import DEFAULT_MODEL as MODEL
 from bench.servers import free_port, get_json, post_json, rasa_env
 from bench.servers import stop as stop_process
 from tests.helpers import ROOT
 
-BIN = Path(sys.executable).parent
-MODEL = ROOT / "models" / "icm.tar.gz"
 START_TIMEOUT_S = 300
 
 

@@ -1,0 +1,64 @@
+"""scripts/cv_fold.py: scored like `rasa test nlu` (a fallback prediction counts as the intent under it)."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from scripts.cv_fold import score_examples
+
+pytestmark = pytest.mark.anyio
+
+
+class ScriptedProcessor:
+    """Stands in for Rasa's processor: returns the parse data written for each text."""
+
+    def __init__(self, parses):
+        self.parses = parses
+
+    async def parse_message(self, message, only_output_properties=True):
+        return self.parses[message.text]
+
+
+def example(text: str, intent: str, topic: str = "") -> Message:
+    data = {"text": text, "intent": intent}
+    if topic:
+        data["intent_response_key"] = f"{intent}/{topic}"
+    return Message(data=data)
+
+
+def parse(intent: str, confidence: float, ranking=(), topic: str = "") -> dict:
+    result = {"intent": {"name": intent, "confidence": confidence}, "intent_ranking": list(ranking)}
+    if topic:
+        result["response_selector"] = {"faq": {"response": {"intent_response_key": f"faq/{topic}"}}}
+    return result
+
+
+async def test_a_fallback_is_undone_and_faq_topics_are_scored_separately():
+    fallback_over_greet = parse(
+        "nlu_fallback",
+        0.4,
+        [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "greet", "confidence": 0.3}],
+    )
+    processor = ScriptedProcessor(
+        {
+            "yo": fallback_over_greet,
+            "c'est quoi l'ALD": parse("faq", 0.9, topic="ald"),
+            "dépassements ?": parse("faq", 0.8, topic="ald"),
+            "au revoir": parse("greet", 0.6),
+        }
+    )
+    result = await score_examples(
+        processor,
+        [
+            example("yo", "greet"),
+            example("c'est quoi l'ALD", "faq", "ald"),
+            example("dépassements ?", "faq", "extra_fees"),
+            example("au revoir", "goodbye"),
+        ],
+    )
+    assert result["intent_accuracy"] == 0.75
+    assert result["faq_topic_accuracy"] == 0.5
+    assert {"text": "au revoir", "intent": "goodbye", "predicted": "greet"} in result["errors"]
+    assert {"text": "dépassements ?", "intent": "faq/extra_fees", "predicted": "faq/ald"} in result["errors"]
+    assert not any(error["text"] == "yo" for error in result["errors"])
