@@ -80,13 +80,11 @@ async def score_examples(processor: Any, examples: List[Any]) -> Dict[str, Any]:
     }
 
 
-def run_fold(fold: int, config: Path, out: Path) -> Dict[str, Any]:
-    """Train on the other folds, score fold `fold`; writes <out>/fold<fold>.json and returns it."""
+def run_fold(data: Any, fold: int, config: Path, out: Path) -> Dict[str, Any]:
+    """Train on the other folds of `data`, score fold `fold`; writes <out>/fold<fold>.json and returns it."""
     import rasa.model_training
     from rasa.core.agent import Agent
-    from rasa.shared.importers.importer import TrainingDataImporter
 
-    data = TrainingDataImporter.load_from_dict(training_data_paths=[str(ROOT / "data")]).get_nlu_data()
     train_indices, test_indices = _split(data)[fold]
     started = time.monotonic()
     print(f"==> fold {fold}: training on {len(train_indices)} examples ({config})", flush=True)
@@ -117,9 +115,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     folds = [int(f) for f in args.folds.split(",")]
     if any(f not in range(FOLDS) for f in folds):
         parser.error(f"Folds are numbered 0 to {FOLDS - 1}; got {args.folds}.")
+    from rasa.shared.importers.importer import TrainingDataImporter
+
     args.out.mkdir(parents=True, exist_ok=True)
+    data = TrainingDataImporter.load_from_dict(training_data_paths=[str(ROOT / "data")]).get_nlu_data()
     for fold in folds:
-        result = run_fold(fold, args.config, args.out)
+        result = run_fold(data, fold, args.config, args.out)
         print(
             f"fold {fold}: intents {result['intent_accuracy']:.3f} "
             f"/ macro-F1 {result['intent_macro_f1']:.3f}, "
