@@ -70,7 +70,7 @@ bench-docs: install ## Copy the latest benchmark report into docs/benchmarks.md
 	$(BIN)/python -m bench.docs
 
 catalogue: install ## Regenerate docs/answers.md (every answer FR/EN with sources and review date)
-	$(BIN)/python scripts/catalogue.py
+	$(BIN)/python scripts/answer_catalogue.py
 
 lookups: install ## Regenerate data/nlu/lookups.yml (city lookup table from the knowledge file, ordinals)
 	$(BIN)/python scripts/nlu_lookups.py

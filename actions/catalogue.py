@@ -2,7 +2,7 @@
 
 Assembled from domain.yml (responses: French default and `language: en` variant) and
 knowledge/knowledge.yml (`answers:` sources and dates, `topics:` labels) plus the texts the custom
-actions build (commitments, centres, contact). Used by docs/answers.md (scripts/catalogue.py) and by
+actions build (commitments, centres, contact). Used by docs/answers.md (scripts/answer_catalogue.py) and by
 the staff answer finder (staff/).
 """
 

@@ -105,7 +105,7 @@ def test_centre_cities_come_from_the_fact_sheet():
 
 
 def test_the_answer_catalogue_is_up_to_date():
-    from scripts.catalogue import build
+    from scripts.answer_catalogue import build
 
     committed = (ROOT / "docs" / "answers.md").read_text(encoding="utf-8")
     assert committed == build(), "docs/answers.md is stale: run `make catalogue` and commit it"

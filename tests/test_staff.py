@@ -175,7 +175,7 @@ def test_the_catalogue_has_every_response_in_both_languages_with_sources_and_dat
 
 
 def test_docs_answers_md_is_what_the_shared_catalogue_builds():
-    from scripts.catalogue import build
+    from scripts.answer_catalogue import build
 
     assert build() == (ROOT / "docs" / "answers.md").read_text(encoding="utf-8")
 
