@@ -9,7 +9,6 @@ aliases), each also without its accents and hyphens, the way people type on a ph
 from __future__ import annotations
 
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Iterable, List
 
@@ -17,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.knowledge import Knowledge, load_knowledge  # noqa: E402
+from actions.text import normalize  # noqa: E402
 
 OUTPUT = ROOT / "data" / "nlu" / "lookups.yml"
 # Cities whose names are everyday words ("that's nice", "à tour de rôle", "contact lens"): left out of the
@@ -42,23 +42,23 @@ ORDINALS = r"""- regex: ordinal_number
 """
 
 
-def _plain(name: str) -> str:
-    """Without accents, ligatures and hyphens: "Vandœuvre-lès-Nancy" → "Vandoeuvre les Nancy"."""
-    name = name.replace("œ", "oe").replace("Œ", "Oe")
-    stripped = "".join(c for c in unicodedata.normalize("NFD", name) if unicodedata.category(c) != "Mn")
-    return stripped.replace("-", " ")
-
-
 def city_names(knowledge: Knowledge) -> List[str]:
-    """Every city the centre finder knows, with its plain spelling, sorted, without duplicates."""
+    """Every city the centre finder knows, and its spelling without accents or hyphens when it differs.
+
+    The plain spelling is the centre finder's own normalisation ("Vandœuvre-lès-Nancy" → "vandoeuvre les
+    nancy"); the RegexFeaturizer ignores case, so "Lyon" needs no "lyon".
+    """
     names: Iterable[str] = [
         *(city for centre in (*knowledge.centres, *knowledge.affiliates) for city in centre.cities),
         *knowledge.other_cities,
         *knowledge.city_aliases,
     ]
-    spellings = {
-        spelling for name in names if name not in EVERYDAY_WORDS for spelling in (name, _plain(name))
-    }
+    spellings = set()
+    for name in names:
+        if name not in EVERYDAY_WORDS:
+            spellings.add(name)
+            if normalize(name) != name.casefold():
+                spellings.add(normalize(name))
     return sorted(spellings, key=lambda s: (s.casefold(), s))
 
 
