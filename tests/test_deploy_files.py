@@ -21,6 +21,7 @@ import shlex
 import shutil
 import ssl
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
@@ -523,7 +524,13 @@ def running_nginx(tmp_path_factory):
     text = text.replace("listen 8080 ", f"listen 127.0.0.1:{plain} ").replace(
         "listen 8443 ", f"listen 127.0.0.1:{tls} "
     )
-    text = text.replace("/srv/web", str(ROOT / "web")).replace("/srv/acme", str(tmp))
+    # nginx's workers run as an unprivileged user, who may not be allowed into the checkout (a clone in a
+    # `mktemp -d` directory is 0700): serve a world-readable copy of web/, as the image's /srv/web is.
+    site = Path(tempfile.mkdtemp(prefix="icm-nginx-site-"))
+    shutil.copytree(ROOT / "web", site / "web")
+    for path in (site, *site.rglob("*")):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    text = text.replace("/srv/web", str(site / "web")).replace("/srv/acme", str(tmp))
     text = text.replace("access_log /dev/stdout icm;", f"access_log {tmp}/access.log icm;")
     text = text.replace("error_log /dev/stderr warn;", f"error_log {tmp}/error.log warn;")
     (tmp / "nginx.conf").write_text(text)
@@ -553,6 +560,7 @@ def running_nginx(tmp_path_factory):
         process.terminate()
         process.wait(timeout=10)
         stub.shutdown()
+        shutil.rmtree(site, ignore_errors=True)
 
 
 def _fetch(url: str, method: str = "GET", body: Optional[bytes] = None):
