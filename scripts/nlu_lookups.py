@@ -55,10 +55,10 @@ def city_names(knowledge: Knowledge) -> List[str]:
     ]
     spellings = set()
     for name in names:
-        if name not in EVERYDAY_WORDS:
-            spellings.add(name)
-            if normalize(name) != name.casefold():
-                spellings.add(normalize(name))
+        if name in EVERYDAY_WORDS:
+            continue
+        plain = normalize(name)
+        spellings.update((name, plain) if plain != name.casefold() else (name,))
     return sorted(spellings, key=lambda s: (s.casefold(), s))
 
 
