@@ -1,8 +1,10 @@
 """Closed-loop HTTP load generator for the REST channel (asyncio + aiohttp, run in its own process).
 
-N virtual users each hold their own sender id, send one unmeasured warm-up message (a new sender gets
-the session-start welcome first), then post the cell's message, wait for the full reply, and post again
-until the cell's request count is reached. Latency is the full HTTP round trip seen by the client.
+N virtual users each hold a conversation (a sender id): they send one unmeasured warm-up message (a new
+sender gets the session-start welcome first), then post the cell's message, wait for the full reply, and
+post again until the cell's request count is reached. After CONVERSATION_TURNS messages a virtual user
+starts a new conversation (new sender id, unmeasured warm-up again), as patients do: a widget session is a
+handful of questions, not hundreds. Latency is the full HTTP round trip seen by the client.
 
     python -m bench.loadgen --url http://127.0.0.1:5005/webhooks/rest/webhook --plan plan.json --out res.json
 """
@@ -23,6 +25,9 @@ import aiohttp
 from bench.stats import summarize
 
 REQUEST_TIMEOUT_S = 120
+# Messages per conversation, warm-up included: a generous patient session (Rasa's per-turn cost grows with
+# the conversation, so endless conversations would measure a case no patient produces).
+CONVERSATION_TURNS = 10
 
 
 @dataclass(frozen=True)
@@ -66,23 +71,32 @@ async def run_cell(url: str, cell: Cell, run_id: str) -> Dict[str, Any]:
     """Warm each virtual user up, then run the closed loop; returns the cell's summary."""
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
     connector = aiohttp.TCPConnector(limit=0)
-    senders = [f"bench-{run_id}-{cell.kind}-c{cell.concurrency}-u{i}" for i in range(cell.concurrency)]
+    users = [f"bench-{run_id}-{cell.kind}-c{cell.concurrency}-u{i}" for i in range(cell.concurrency)]
     tally = _Tally(latencies=[])
     warmup_errors = _Tally(latencies=[])
     remaining = cell.requests
+    new_conversations = 0  # warm-ups inside the measured loop: they count in the throughput
 
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
 
-        async def warm_up(sender: str) -> None:
+        async def warm_up(sender: str) -> bool:
             try:
                 await _post(session, url, sender, cell.message)
             except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError, ValueError) as error:
                 _record_error(warmup_errors, error)
+                return False
+            return True
 
-        async def virtual_user(sender: str) -> None:
-            nonlocal remaining
+        async def virtual_user(user: str) -> None:
+            nonlocal remaining, new_conversations
+            conversation, sender, turns = 0, f"{user}-s0", 1  # its warm-up was the first turn
             while remaining > 0:
+                if turns == CONVERSATION_TURNS:
+                    conversation += 1
+                    sender, turns = f"{user}-s{conversation}", 1
+                    new_conversations += await warm_up(sender)
                 remaining -= 1
+                turns += 1
                 start = time.perf_counter()
                 try:
                     replies = await _post(session, url, sender, cell.message)
@@ -94,12 +108,15 @@ async def run_cell(url: str, cell: Cell, run_id: str) -> Dict[str, Any]:
                 if tally.sample_reply is None and replies:
                     tally.sample_reply = str(replies[0].get("text", ""))[:120]
 
-        await asyncio.gather(*(warm_up(sender) for sender in senders))
+        await asyncio.gather(*(warm_up(f"{user}-s0") for user in users))
         started = time.perf_counter()
-        await asyncio.gather(*(virtual_user(sender) for sender in senders))
+        await asyncio.gather(*(virtual_user(user) for user in users))
         wall = time.perf_counter() - started
 
-    result: Dict[str, Any] = {**asdict(cell), **summarize(tally.latencies, tally.errors, wall)}
+    summary = summarize(tally.latencies, tally.errors, wall, unmeasured_ok=new_conversations)
+    result: Dict[str, Any] = {**asdict(cell), **summary}
+    result["conversation_turns"] = CONVERSATION_TURNS
+    result["new_conversations"] = new_conversations
     ok = len(tally.latencies)
     result["bot_messages_per_reply"] = round(tally.bot_messages / ok, 2) if ok else 0.0
     result["sample_reply"] = tally.sample_reply

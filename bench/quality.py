@@ -1,18 +1,16 @@
-"""Answer quality on the held-out set (tests/nlu_test.yml): `rasa test nlu` reports and fallback rate."""
+"""Answer quality on the held-out set (tests/nlu_test.yml), scored through the served model."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from bench.paths import BIN, CROSS_VALIDATION, HELD_OUT, ROOT, relative
-from bench.progress import wait_with_progress
-from bench.servers import Server, log_tail, post_json, rasa_env
+from bench.paths import CROSS_VALIDATION, HELD_OUT, relative
+from bench.scoring import Labelled, confusion_matrix_png, labelled, score
+from bench.servers import Server, post_json
 
 NOT_MEASURED_CV = "not measured (run make eval)"
 
@@ -33,58 +31,42 @@ def _read(path: Path) -> Optional[Dict[str, Any]]:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def evaluate_held_out(name: str, model: Path, out_dir: Path, log: Path, copy_to: Path) -> Dict[str, Any]:
-    """`rasa test nlu` of `model` on the held-out set; copies its confusion matrices into `copy_to`.
-
-    Rasa undoes FallbackClassifier predictions here, so these scores judge the top intent itself;
-    the fallback rate is measured separately on the served model (fallback_rate).
-    """
-    args = [
-        str(BIN / "rasa"),
-        "test",
-        "nlu",
-        "--model",
-        str(model),
-        "--nlu",
-        str(HELD_OUT),
-        "--out",
-        str(out_dir),
-    ]
-    started = time.monotonic()
-    with open(log, "ab") as log_file:
-        process = subprocess.Popen(args, cwd=ROOT, env=rasa_env(), stdout=log_file, stderr=subprocess.STDOUT)
-    returncode = wait_with_progress(process, log, f"rasa test nlu ({name})")
-    intents = _scores(_read(out_dir / "intent_report.json"))
-    if returncode != 0 or intents is None:
-        raise RuntimeError(
-            f"`rasa test nlu` of the {name} model failed (exit code {returncode}); see {log}. "
-            f"Its log ends with:\n{log_tail(log)}"
-        )
-    copied = []
-    for png in sorted(out_dir.glob("*confusion_matrix.png")):
-        target = copy_to / f"{name}-{png.name}"
-        shutil.copyfile(png, target)
-        copied.append(relative(target))
-    return {
-        "intents": intents,
-        "response_selection": _scores(_read(out_dir / "response_selection_report.json")),
-        "confusion_matrices": copied,
-        "eval_wall_s": round(time.monotonic() - started, 1),
-    }
-
-
-def held_out_texts() -> List[str]:
-    """The texts of the held-out examples, entity annotations removed (Rasa's own reader)."""
+def held_out(every: int = 1) -> List[Labelled]:
+    """The held-out messages with their gold labels (Rasa's own reader; entity annotations removed);
+    with `every` = k, one message in k, spread over the file's topics (the smoke run's sample)."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    return [example.get("text") for example in load_data(str(HELD_OUT)).intent_examples]
+    return labelled(load_data(str(HELD_OUT)).intent_examples)[::every]
 
 
-def fallback_rate(server: Server, texts: List[str]) -> Dict[str, Any]:
-    """Share of `texts` whose intent, as the served model parses it (/model/parse), is nlu_fallback."""
+def evaluate_served(name: str, server: Server, messages: List[Labelled], out: Path) -> Dict[str, Any]:
+    """Parse every held-out message with the served model (`/model/parse`) and score it (bench.scoring).
+
+    The same parses give the fallback rate: the share of messages whose intent is `nlu_fallback`
+    before the fallback is undone. Confusion matrices are drawn into `out` as `<name>-*.png`.
+    """
+    started = time.monotonic()
     url = f"{server.base_url}/model/parse?token={server.api_token}"
-    fallbacks = sum(1 for text in texts if post_json(url, {"text": text})["intent"]["name"] == "nlu_fallback")
-    return {"rate": round(fallbacks / len(texts), 4), "fallbacks": fallbacks, "messages": len(texts)}
+    parses = []
+    for done, message in enumerate(messages, start=1):
+        parses.append(post_json(url, {"text": message.text}))
+        if done % 100 == 0:
+            print(f"    parsed {done}/{len(messages)} held-out messages", flush=True)
+    scores = score(messages, parses)
+    matrices = []
+    for part, title in (("intent", "Intent"), ("response_selection", "Response selection")):
+        gold, predicted = scores["pairs"][part]
+        if gold:
+            png = out / f"{name}-{part}_confusion_matrix.png"
+            matrices.append(relative(confusion_matrix_png(gold, predicted, f"{title} confusion matrix", png)))
+    return {
+        "intents": scores["intents"],
+        "response_selection": scores["response_selection"],
+        "fallback": scores["fallback"],
+        "errors": scores["errors"],
+        "confusion_matrices": matrices,
+        "eval_wall_s": round(time.monotonic() - started, 1),
+    }
 
 
 def cross_validation(directory: Path = CROSS_VALIDATION) -> Dict[str, Any]:

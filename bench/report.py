@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from bench.baseline_cache import provenance
-from bench.serving import TWO_WORKERS
 from bench.targets import RUN_BUDGET_S, evaluate, find_cell
 from bench.training_profile import profile
 
@@ -20,9 +19,10 @@ METHOD = """\
 - **Load generator**: `bench/loadgen.py`, asyncio + aiohttp, in its own process. No extra dependency
   (aiohttp already ships with Rasa), it times the full HTTP round trip as a client sees it, and it is
   closed-loop: N virtual users, each with its own sender id, post, wait for the whole reply, and post
-  again until the cell's fixed request count is reached. Each sender first sends one unmeasured message
-  (a new sender gets the session-start welcome); each server first gets a few unmeasured turns of
-  every kind. A sender's conversation grows during a cell, as a real one does.
+  again until the cell's fixed request count is reached. A conversation lasts at most 10 messages
+  (a generous patient session), then the virtual user starts a new one; the first message of each
+  conversation is not timed (a new sender gets the session-start welcome) but counts in the
+  throughput. Each server first gets a few unmeasured turns of every kind.
 - **Kinds**: `faq` is answered by the ResponseSelector from the domain, `action` by a custom action
   (a round trip to the action server), `fallback` by the two-stage fallback (its state advances with
   each gibberish message of the same sender).
@@ -30,9 +30,14 @@ METHOD = """\
   JSON body and returns a fixed reply: the least a turn can cost here.
 - **Memory**: resident set size summed over each process tree (psutil; a page shared by two processes
   counts twice). Training peak: the largest of samples taken every 0.25 s.
-- **Quality**: `rasa test nlu` on `tests/nlu_test.yml` (never trained on); Rasa undoes fallback
-  predictions there, so the fallback rate is measured on the served model (`/model/parse`): the share
-  of held-out messages whose intent is `nlu_fallback`.
+- **Quality**: every message of `tests/nlu_test.yml` (never trained on) parsed by the served model
+  (`/model/parse`, the server just measured, so no extra model load) and scored as `rasa test nlu`
+  does (`bench/scoring.py`: a fallback prediction is undone, macro-F1 over gold and predicted labels,
+  FAQ topics against the ResponseSelector); the fallback rate is the share of messages whose intent
+  was `nlu_fallback` before that.
+- **Workers**: the main table runs 1 Sanic worker on `endpoints.yml` (SQLite tracker store); the
+  scaled-out table runs our model with 2 workers on `endpoints.prod.yml` (PostgreSQL tracker store,
+  Redis lock store), both private instances started by the run on loopback ports.
 - **Profiles**: the training's stages come from its own `rasa train` log (Rasa logs the start and end
   of each component, 1 s resolution; `bench/training_profile.py`); the FAQ turn's parts come from
   `bench/turn_profile.py` (our model in one process, a timing hook on every node of Rasa's graph, the
@@ -91,8 +96,9 @@ def _header(results: Dict[str, Any]) -> List[str]:
     if results["quick"]:
         lines += [
             "",
-            "> **Quick smoke run**: no training, no baseline, no quality evaluation, a few requests at "
-            "concurrency 1 and 2. It checks that the harness works; its numbers are not the benchmark.",
+            "> **Quick smoke run**: no training, no baseline, no second worker, a few requests at "
+            "concurrency 1 and 2 and one held-out message in 50. It checks that the harness works; its "
+            "numbers are not the benchmark.",
         ]
     return lines
 
@@ -154,42 +160,50 @@ def _training_source(run: Dict[str, Any]) -> str:
     return f"**{provenance(run.get('cached_from') or {})}**; not trained in this run"
 
 
+def _cell_row(system: str, cell: Dict[str, Any], results: Dict[str, Any]) -> List[str]:
+    floor = find_cell(results, "floor", cell["kind"], cell["concurrency"]) or {}
+    ratio = _ratio(cell.get("p95_ms"), floor.get("p95_ms"))
+    return [
+        system,
+        cell["kind"],
+        str(cell["concurrency"]),
+        f"{cell['successes']}/{cell['requests']}",
+        _fmt(cell.get("p50_ms")),
+        _fmt(cell.get("p95_ms")),
+        _fmt(cell.get("p99_ms")),
+        _fmt(cell.get("messages_per_s")),
+        _fmt(ratio, ".1f", " ×") if system != "floor" else "1",
+    ]
+
+
+SERVING_HEADER = ["system", "kind", "users", "ok", "p50 ms", "p95 ms", "p99 ms", "msg/s", "p95 / floor"]
+
+
 def _serving(results: Dict[str, Any]) -> List[str]:
     serving = results.get("serving", {})
-    lines = [
-        "",
-        "## Serving",
-        "",
-        "`POST /webhooks/rest/webhook`, 1 Sanic worker. "
-        f"Two workers: {results.get('two_workers', 'not measured')}.",
-        "",
-    ]
-    rows = []
-    for system in SYSTEMS:
-        for cell in serving.get(system, {}).get("cells", []):
-            floor = find_cell(results, "floor", cell["kind"], cell["concurrency"]) or {}
-            ratio = _ratio(cell.get("p95_ms"), floor.get("p95_ms"))
-            rows.append(
-                [
-                    system,
-                    cell["kind"],
-                    str(cell["concurrency"]),
-                    f"{cell['successes']}/{cell['requests']}",
-                    _fmt(cell.get("p50_ms")),
-                    _fmt(cell.get("p95_ms")),
-                    _fmt(cell.get("p99_ms")),
-                    _fmt(cell.get("messages_per_s")),
-                    _fmt(ratio, ".1f", " ×") if system != "floor" else "1",
-                ]
-            )
-    header = ["system", "kind", "users", "ok", "p50 ms", "p95 ms", "p99 ms", "msg/s", "p95 / floor"]
-    lines += _table(header, rows)
+    lines = ["", "## Serving", "", "`POST /webhooks/rest/webhook`, 1 Sanic worker, SQLite tracker store.", ""]
+    cells = [(system, cell) for system in SYSTEMS for cell in serving.get(system, {}).get("cells", [])]
+    rows = [_cell_row(system, cell, results) for system, cell in cells]
+    lines += _table(SERVING_HEADER, rows)
     if results.get("plot"):
         lines += ["", f"![FAQ latency percentiles by concurrency]({results['plot']})"]
     missing = [system for system in ("baseline",) if system not in serving]
     if missing:
         lines += ["", f"Not measured: {', '.join(missing)} (quick mode)."]
-    return lines
+    return lines + _scaled(results)
+
+
+def _scaled(results: Dict[str, Any]) -> List[str]:
+    """Our model with several Sanic workers on the production stores, if the run measured it."""
+    scaled = results.get("serving_scaled")
+    if not scaled:
+        return []
+    title = f"ours, {scaled['workers']} workers"
+    lines = ["", f"### Scaled out: {scaled['workers']} Sanic workers", ""]
+    if scaled.get("skipped"):
+        return [*lines, f"Not measured: {scaled['skipped']}."]
+    lines += [f"Our model, {scaled['stores']}; same load, same action server.", ""]
+    return lines + _table(SERVING_HEADER, [_cell_row(title, cell, results) for cell in scaled["cells"]])
 
 
 def _turn_profile(results: Dict[str, Any]) -> List[str]:
@@ -229,9 +243,12 @@ def _turn_profile(results: Dict[str, Any]) -> List[str]:
 
 def _memory(results: Dict[str, Any]) -> List[str]:
     lines = ["", "## Memory", "", "RSS of each server's process tree.", ""]
+    measured = [(system, results.get("serving", {}).get(system, {}).get("rss_mib")) for system in SYSTEMS]
+    scaled = results.get("serving_scaled") or {}
+    if scaled.get("rss_mib"):
+        measured.append((f"ours, {scaled['workers']} workers", scaled["rss_mib"]))
     rows = []
-    for system in SYSTEMS:
-        rss = results.get("serving", {}).get(system, {}).get("rss_mib")
+    for system, rss in measured:
         if not rss:
             continue
         for server in rss["after_warmup"]:
@@ -346,7 +363,6 @@ def rerender(out_dir: Path) -> Dict[str, Path]:
     for name, run in results.get("training", {}).items():
         if not run.get("profile") and not run.get("cached"):
             run["profile"] = profile(out_dir / "logs" / f"train-{name}.log", run["wall_s"])
-    results["two_workers"] = TWO_WORKERS  # a description, not a measure: keep it current
     turn = out_dir / TURN_PROFILE_NAME
     if not results.get("turn_profile") and turn.exists():
         results["turn_profile"] = json.loads(turn.read_text())

@@ -27,11 +27,13 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 from bench import baseline_cache, configs, quality, report, serving
+from bench.loadgen import CONVERSATION_TURNS
 from bench.machine import describe_machine, load_average
 from bench.paths import DEFAULT_MODEL, ROOT, relative
 from bench.plot import latency_plot
 from bench.servers import action_server, floor_server, rasa_server
 from bench.training import train
+from tests.pg_redis import PgRedis, missing_reason
 
 FULL_OUT = ROOT / "reports" / "bench"
 QUICK_OUT = ROOT / "reports" / "bench-quick"
@@ -61,17 +63,22 @@ class Phases:
             self.timings[name] = round(time.monotonic() - started, 1)
 
 
+LABELS = {"ours": "ours", "baseline": "the baseline"}
+QUICK_HELD_OUT_EVERY = 50  # the smoke run scores one held-out message in 50
+
+
 def _phase_names(quick: bool) -> List[str]:
     if quick:
-        return ["floor load", "serve ours", "report"]
+        return ["floor load", "serve ours", "held-out evaluation of ours", "report"]
     return [
         "train ours",
         "train baseline",
-        "held-out evaluation of ours",
-        "held-out evaluation of the baseline",
         "floor load",
         "serve ours",
+        "held-out evaluation of ours",
         "serve baseline",
+        "held-out evaluation of the baseline",
+        f"serve ours with {serving.SCALED_WORKERS} workers",
         "profile a turn of ours",
         "report",
     ]
@@ -84,7 +91,9 @@ def _settings(quick: bool) -> Dict[str, Any]:
         "messages": serving.MESSAGES,
         "requests_per_cell": {str(c.concurrency): c.requests for c in cells if c.kind == "faq"},
         "warmup_requests_per_kind": warmup[0].requests,
-        "held_out": "tests/nlu_test.yml",
+        "conversation_turns": CONVERSATION_TURNS,
+        "scaled_workers": None if quick else serving.SCALED_WORKERS,
+        "held_out": "tests/nlu_test.yml" + (f" (one message in {QUICK_HELD_OUT_EVERY})" if quick else ""),
         "configs": {"ours": relative(configs.OURS), "baseline": relative(configs.BASELINE)},
     }
 
@@ -124,33 +133,55 @@ def _train_both(
     return models
 
 
-def _evaluate_both(
-    results: Dict[str, Any], phase: Phases, models: Dict[str, Path], workdir: Path, out: Path
-) -> None:
-    labels = {"ours": "ours", "baseline": "the baseline"}
-    for name, model in models.items():
-        with phase(f"held-out evaluation of {labels[name]}"):
-            scores = quality.evaluate_held_out(
-                name, model, workdir / f"nlu-{name}", workdir / f"test-{name}.log", out
-            )
-            results["quality"][name] = scores
-            print(f"    intent accuracy {scores['intents']['accuracy'] * 100:.1f} %", flush=True)
-
-
 def _serve(
-    results: Dict[str, Any], phase: Phases, models: Dict[str, Path], workdir: Path, quick: bool
+    results: Dict[str, Any], phase: Phases, models: Dict[str, Path], workdir: Path, out: Path, quick: bool
 ) -> None:
+    """Floor, then each model: load, latency/throughput/memory, held-out set through the same server."""
     with phase("floor load"), floor_server(workdir) as floor:
         results["serving"]["floor"] = serving.measure(floor, {"floor": floor}, quick, workdir, "floor")
-    texts = [] if quick else quality.held_out_texts()
-    with action_server(workdir) as actions:  # one action server for both models
+    messages = quality.held_out(QUICK_HELD_OUT_EVERY if quick else 1)
+    with action_server(workdir) as actions:  # one action server for every Rasa server
         for name, model in models.items():
-            with phase(f"serve {name}"), rasa_server(name, model, workdir, actions.port) as rasa:
-                watched = {"rasa": rasa, "action server": actions}
-                results["serving"][name] = serving.measure(rasa, watched, quick, workdir, name)
-                if texts:
-                    print(f"    fallback rate on {len(texts)} held-out messages…", flush=True)
-                    results["quality"][name]["fallback"] = quality.fallback_rate(rasa, texts)
+            with contextlib.ExitStack() as stack:
+                with phase(f"serve {name}"):
+                    rasa = stack.enter_context(rasa_server(name, model, workdir, actions.port))
+                    watched = {"rasa": rasa, "action server": actions}
+                    results["serving"][name] = serving.measure(rasa, watched, quick, workdir, name)
+                with phase(f"held-out evaluation of {LABELS[name]}"):
+                    print(f"    {len(messages)} held-out messages through /model/parse…", flush=True)
+                    scores = quality.evaluate_served(name, rasa, messages, out)
+                    results["quality"][name] = scores
+                    print(
+                        f"    intent accuracy {scores['intents']['accuracy'] * 100:.1f} %, "
+                        f"fallback rate {scores['fallback']['rate'] * 100:.1f} %",
+                        flush=True,
+                    )
+        if not quick:
+            _serve_scaled(results, phase, models["ours"], workdir, actions.port)
+
+
+def _serve_scaled(
+    results: Dict[str, Any], phase: Phases, model: Path, workdir: Path, action_port: int
+) -> None:
+    """Our model with several Sanic workers on the production stores (PostgreSQL + Redis lock)."""
+    workers = serving.SCALED_WORKERS
+    with phase(f"serve ours with {workers} workers"):
+        reason = missing_reason()
+        if reason:
+            print(f"    skipped: {reason}", flush=True)
+            results["serving_scaled"] = {"workers": workers, "skipped": reason}
+            return
+        with PgRedis() as stores, rasa_server(
+            f"ours-{workers}-workers",
+            model,
+            workdir,
+            action_port,
+            workers=workers,
+            endpoints="endpoints.prod.yml",
+            extra_env=stores.env(),
+        ) as rasa:
+            measured = serving.measure(rasa, {"rasa": rasa}, False, workdir, f"ours {workers} workers")
+            results["serving_scaled"] = {"workers": workers, "stores": serving.SCALED_STORES, **measured}
 
 
 def _profile_turn(results: Dict[str, Any], phase: Phases, model: Path, out: Path) -> None:
@@ -186,7 +217,6 @@ def run(quick: bool, out: Path, retrain_baseline: bool = False) -> Dict[str, Any
         "started_at": _now(),
         "machine": describe_machine(),
         "settings": _settings(quick),
-        "two_workers": serving.TWO_WORKERS,
         "training": {},
         "serving": {},
         "quality": {},
@@ -202,8 +232,7 @@ def run(quick: bool, out: Path, retrain_baseline: bool = False) -> Dict[str, Any
                 models = {"ours": DEFAULT_MODEL}
             else:
                 models = _train_both(results, phase, workdir, retrain_baseline)
-                _evaluate_both(results, phase, models, workdir, out)
-            _serve(results, phase, models, workdir, quick)
+            _serve(results, phase, models, workdir, out, quick)
             if not quick:
                 _profile_turn(results, phase, models["ours"], out)
         finally:

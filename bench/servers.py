@@ -156,15 +156,37 @@ def action_server(workdir: Path) -> Iterator[Server]:
         yield server
 
 
+READY_LINE = "Rasa server is up and running."
+
+
+def _workers_up(server: Server, workers: int) -> bool:
+    """Whether every Sanic worker has logged that it is up (each loads the model on its own)."""
+    return server.log.read_text(errors="replace").count(READY_LINE) >= workers
+
+
 @contextlib.contextmanager
-def rasa_server(name: str, model: Path, workdir: Path, action_port: int) -> Iterator[Server]:
-    """`rasa run` of `model` (REST, 1 worker, token-protected HTTP API for /model/parse) on a free port."""
+def rasa_server(
+    name: str,
+    model: Path,
+    workdir: Path,
+    action_port: int,
+    workers: int = 1,
+    endpoints: str = "endpoints.yml",
+    extra_env: Optional[Dict[str, str]] = None,
+) -> Iterator[Server]:
+    """`rasa run` of `model` (REST, token-protected HTTP API for /model/parse) on a free port.
+
+    One Sanic worker on endpoints.yml (SQLite tracker store) by default; `workers` > 1 needs endpoints
+    with a Redis lock store and a shared tracker store (endpoints.prod.yml and its `extra_env`).
+    """
     port = free_port()
     token = uuid.uuid4().hex
     env = rasa_env(
         ACTION_SERVER_URL=f"http://{HOST}:{action_port}/webhook",
         RASA_TRACKER_DB=str(workdir / f"tracker-{name}.db"),
         ICM_ACTIONS_DB_URL=f"sqlite:///{workdir / 'actions.db'}",
+        SANIC_WORKERS=str(workers),
+        **(extra_env or {}),
     )
     args = [
         str(BIN / "rasa"),
@@ -178,15 +200,21 @@ def rasa_server(name: str, model: Path, workdir: Path, action_port: int) -> Iter
         "--credentials",
         "credentials.yml",
         "--endpoints",
-        "endpoints.yml",
+        endpoints,
         "--enable-api",
         "--auth-token",
         token,
     ]
-    with _spawn(f"Rasa server ({name})", args, workdir / f"rasa-{name}.log", port, env) as server:
+    log = workdir / f"rasa-{name}.log"
+    with _spawn(f"Rasa server ({name})", args, log, port, env) as server:
         server.api_token = token
         probe_body = {"sender": f"bench-readiness-{token[:8]}", "message": "bonjour"}
-        _wait_ready(server, lambda: post_json(server.webhook, probe_body), "model load, about 80 s")
+
+        def ready() -> bool:
+            return bool(post_json(server.webhook, probe_body)) and _workers_up(server, workers)
+
+        what = "model load, about 80 s" + (f" in each of {workers} workers" if workers > 1 else "")
+        _wait_ready(server, ready, what)
         yield server
 
 

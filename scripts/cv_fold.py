@@ -3,8 +3,9 @@
 `rasa test nlu --cross-validation` (`make eval`) also scores every training example of every fold,
 which takes most of its time. This script trains on the same kind of stratified 80 % split (fixed
 seed, so two runs compare two pipelines or two data sets on the same split of the same data), scores
-only the held-back 20 %, and scores it like Rasa does: a FallbackClassifier prediction is undone so
-that the intent underneath is what counts. Use it to judge a change quickly; report `make eval`.
+only the held-back 20 %, and scores it like Rasa does (bench/scoring.py): a FallbackClassifier
+prediction is undone so that the intent underneath is what counts, macro-F1 is over the gold and
+predicted labels. Use it to judge a change quickly; report `make eval`.
 
     .venv/bin/python scripts/cv_fold.py --folds 0 --out reports/cv-fold [--config config.yml]
 """
@@ -50,33 +51,25 @@ def _training_file(data: Any, indices: Any, path: Path) -> Path:
 
 
 async def score_examples(processor: Any, examples: List[Any]) -> Dict[str, Any]:
+    """Parse every example with `processor` and score the parses as `rasa test nlu` does (bench.scoring)."""
     from rasa.core.channels import UserMessage
-    from rasa.nlu.classifiers import fallback_classifier
-    from sklearn.metrics import accuracy_score, f1_score
 
-    gold, predicted, topics, chosen, errors = [], [], [], [], []
-    for example in examples:
-        text = example.get("text")
-        parsed = await processor.parse_message(UserMessage(text), only_output_properties=False)
-        if fallback_classifier.is_fallback_classifier_prediction(parsed):
-            parsed = fallback_classifier.undo_fallback_prediction(parsed)
-        gold.append(example.get("intent"))
-        predicted.append(parsed["intent"]["name"])
-        if gold[-1] != predicted[-1]:
-            errors.append({"text": text, "intent": gold[-1], "predicted": predicted[-1]})
-        if gold[-1] == "faq":
-            response = ((parsed.get("response_selector") or {}).get("faq") or {}).get("response") or {}
-            topics.append(example.get_full_intent())
-            chosen.append(response.get("intent_response_key"))
-            if chosen[-1] != topics[-1]:
-                errors.append({"text": text, "intent": topics[-1], "predicted": chosen[-1]})
+    from bench.scoring import labelled, score
+
+    messages = labelled(examples)
+    parses = [
+        await processor.parse_message(UserMessage(message.text), only_output_properties=False)
+        for message in messages
+    ]
+    scores = score(messages, parses)
+    intents, topics = scores["intents"], scores["response_selection"] or {}
     return {
-        "intent_accuracy": accuracy_score(gold, predicted),
-        "intent_macro_f1": f1_score(gold, predicted, average="macro", labels=sorted(set(gold))),
-        "faq_topic_accuracy": accuracy_score(topics, chosen),
-        "faq_topic_macro_f1": f1_score(topics, chosen, average="macro", labels=sorted(set(topics))),
-        "test_examples": len(gold),
-        "errors": errors,
+        "intent_accuracy": intents["accuracy"],
+        "intent_macro_f1": intents["macro_f1"],
+        "faq_topic_accuracy": topics.get("accuracy"),
+        "faq_topic_macro_f1": topics.get("macro_f1"),
+        "test_examples": intents["examples"],
+        "errors": scores["errors"],
     }
 
 

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from bench import baseline_cache, configs, report, serving, training_profile, turn_profile
+from bench import baseline_cache, configs, report, scoring, serving, training_profile, turn_profile
 from bench.docs import publish
-from bench.loadgen import Cell
+from bench.loadgen import CONVERSATION_TURNS, Cell
 from bench.plot import latency_plot
 from bench.servers import floor_server
 from bench.stats import percentile, summarize
@@ -39,6 +39,15 @@ def test_load_generator_against_the_floor_server(floor, tmp_path):
         assert result["sample_reply"]
 
 
+def test_a_virtual_user_starts_a_new_conversation_after_conversation_turns_messages(floor, tmp_path):
+    requests = 2 * CONVERSATION_TURNS + 3  # 9 timed turns after each untimed first message
+    [result] = serving.run_load(floor, [Cell("faq", "bonjour", 1, requests)], tmp_path, "smoke ")
+    assert result["successes"] == requests, result["first_error"]
+    assert result["new_conversations"] == 2
+    # The untimed first messages were answered during the cell: they count in the throughput.
+    assert result["messages_per_s"] * result["wall_s"] == pytest.approx(requests + 2, abs=0.5)
+
+
 def test_percentile_of_a_known_list():
     values = list(range(1, 101))
     assert percentile(values, 50) == pytest.approx(50.5)
@@ -56,6 +65,43 @@ def test_summary_of_a_cell():
     assert summary["requests"] == 5 and summary["successes"] == 4
     assert summary["messages_per_s"] == pytest.approx(8.0)
     assert summary["p50_ms"] == pytest.approx(25.0)
+    with_untimed = summarize([0.010, 0.020, 0.030, 0.040], errors=0, wall_s=0.5, unmeasured_ok=1)
+    assert with_untimed["messages_per_s"] == pytest.approx(10.0) and with_untimed["successes"] == 4
+
+
+def _parse(intent, ranking=(), topic=""):
+    parsed = {"intent": {"name": intent, "confidence": 0.9}, "intent_ranking": list(ranking)}
+    if topic:
+        parsed["response_selector"] = {"faq": {"response": {"intent_response_key": f"faq/{topic}"}}}
+    return parsed
+
+
+def test_scoring_counts_fallbacks_then_scores_the_intent_under_them(tmp_path):
+    messages = [
+        scoring.Labelled("yo", "greet"),
+        scoring.Labelled("ald ?", "faq", "faq/ald"),
+        scoring.Labelled("dépassements ?", "faq", "faq/extra_fees"),
+        scoring.Labelled("au revoir", "goodbye"),
+    ]
+    fallback = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "greet", "confidence": 0.3}]
+    parses = [
+        _parse("nlu_fallback", fallback),
+        _parse("faq", topic="ald"),
+        _parse("faq", topic="ald"),
+        _parse("greet"),
+    ]
+    scores = scoring.score(messages, parses)
+    assert scores["fallback"] == {"rate": 0.25, "fallbacks": 1, "messages": 4}
+    assert scores["intents"]["accuracy"] == 0.75 and scores["intents"]["examples"] == 4
+    # macro-F1 over gold and predicted labels, as rasa test nlu: greet 2/3, faq 1, goodbye 0.
+    assert scores["intents"]["macro_f1"] == pytest.approx((2 / 3 + 1 + 0) / 3, abs=1e-4)
+    topics = scores["response_selection"]
+    assert topics == {"accuracy": 0.5, "macro_f1": pytest.approx(1 / 3, abs=1e-4), "examples": 2}
+    gold, predicted = scores["pairs"]["intent"]
+    png = scoring.confusion_matrix_png(gold, predicted, "Intent confusion matrix", tmp_path / "i.png")
+    assert png.stat().st_size > 0
+    with pytest.raises(ValueError, match="one parse per message"):
+        scoring.score(messages, parses[:3])
 
 
 def _cell(kind, concurrency, p50, p95, p99, rate):
@@ -89,7 +135,6 @@ def _results():
             "load_average_at_start": {"1m": 0.5},
         },
         "load_average_at_end": {"1m": 0.7},
-        "two_workers": serving.TWO_WORKERS,
         "training": {},
         "serving": {
             "ours": {
@@ -124,7 +169,6 @@ def test_report_writer_produces_json_markdown_and_plot(tmp_path):
     assert "| ours | faq | 1 | 10/10 | 40.0 | 55.0 | 70.0 | 20.0 | 27.5 × |" in markdown
     assert "Missed: FAQ turn p95 at concurrency 1 ≤ 2.5 × the floor's; Rasa server RSS ≤ 1.3 GB." in markdown
     assert "not measured (run make eval)" in markdown
-    assert serving.TWO_WORKERS in markdown
     assert f"]({report.PLOT_NAME})" in markdown
     assert (tmp_path / report.PLOT_NAME).stat().st_size > 0
 

@@ -75,6 +75,30 @@ def test_held_out_response_selection_accuracy_stays_above_the_floor(held_out_rep
     assert report["accuracy"] >= HELD_OUT_FLOOR, report["accuracy"]
 
 
+def test_the_bench_scores_the_held_out_set_through_the_server_as_rasa_test_nlu_does(
+    held_out_reports, servers, tmp_path
+):
+    """`make bench` parses the held-out set with the served model instead of running `rasa test nlu`."""
+    from bench import quality
+    from bench.servers import Server
+
+    server = Server("rasa", servers.rasa, servers.rasa_port, servers.workdir / "rasa.log", servers.api_token)
+    scores = quality.evaluate_served("ours", server, quality.held_out(), tmp_path)
+    intents = json.loads((held_out_reports / "intent_report.json").read_text())
+    selection = json.loads((held_out_reports / "response_selection_report.json").read_text())
+    assert scores["intents"] == {
+        "accuracy": round(intents["accuracy"], 4),
+        "macro_f1": round(intents["macro avg"]["f1-score"], 4),
+        "examples": intents["macro avg"]["support"],
+    }
+    assert scores["response_selection"]["accuracy"] == round(selection["accuracy"], 4)
+    assert scores["response_selection"]["macro_f1"] == round(selection["macro avg"]["f1-score"], 4)
+    assert sorted(path.name for path in tmp_path.glob("*.png")) == [
+        "ours-intent_confusion_matrix.png",
+        "ours-response_selection_confusion_matrix.png",
+    ]
+
+
 SAFETY_PHRASINGS = yaml.safe_load(
     (ROOT / "tests" / "data" / "safety_phrasings.yml").read_text(encoding="utf-8")
 )
