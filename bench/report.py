@@ -225,18 +225,19 @@ def _turn_profile(results: Dict[str, Any]) -> List[str]:
         "",
         f"Measured {turn.get('measured_at', 'in this run')}. "
         f"Our model loaded in one process (`python -m bench.turn_profile`), {turn['turns']} turns of "
-        f"\"{turn['message']}\" from one sender after {turn['warmup_turns']} warm-up turns, as a virtual "
-        "user of the load generator sends them; every node of Rasa's prediction graph, the tracker store "
-        "and the action server calls timed. Mean per turn:",
+        f"\"{turn['message']}\" in conversations of {turn['conversation_turns']} messages (the first one "
+        "untimed), as the load generator's virtual users send them; every node of Rasa's prediction "
+        "graph, the tracker store and the action server calls timed. Mean per turn:",
         "",
     ]
     lines += _table(["part", "time per turn", "share"], rows)
     lines += [
         "",
-        f"The turn gets slower as the conversation grows: {turn['first_10_turns_mean_ms']:.0f} ms on average "
-        f"for its turns {turn['warmup_turns'] + 1}–{turn['warmup_turns'] + 10}, "
-        f"{turn['last_10_turns_mean_ms']:.0f} ms for the last 10 (Rasa reads the whole conversation from the "
-        "tracker store, builds the policies' states from it and sends all of it to the action server).",
+        f"A turn gets slower as the conversation grows: in one conversation of {turn['turns']} turns, "
+        f"{turn['long_conversation_first_10_turns_mean_ms']:.0f} ms on average for the first 10, "
+        f"{turn['long_conversation_last_10_turns_mean_ms']:.0f} ms for the last 10 (Rasa reads the whole "
+        "conversation from the tracker store, builds the policies' states from it and sends all of it to "
+        "the action server).",
     ]
     return lines
 

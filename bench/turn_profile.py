@@ -4,12 +4,13 @@
 
 Loads the model in this process as `rasa run` does (endpoints.yml: the redacting SQLite tracker store in a
 temporary directory, an action server started here), then sends the benchmark's FAQ message `--turns`
-times from one sender, as a virtual user of the load generator does, through Agent.handle_text (what
-the REST channel calls, minus HTTP). It times every node of Rasa's prediction graph (a GraphNodeHook:
-spaCy, tokenizer, featurizers, DIET, ResponseSelector, SafetyNet, policies…), the tracker store's
-retrieve and save, and the calls to the action server. Mean milliseconds per turn; what is left is the
-processor's own work (events, responses, locks). Compare the total with the REST p50 of `make bench`:
-the difference is HTTP and Sanic.
+times in conversations of 10 messages (the first one untimed), as a virtual user of the load generator
+does, through Agent.handle_text (what the REST channel calls, minus HTTP), and then `--turns` times in
+one long conversation, to show how a turn's cost grows with the conversation. It times every node of
+Rasa's prediction graph (a GraphNodeHook: spaCy, tokenizer, featurizers, DIET, ResponseSelector,
+SafetyNet, policies…), the tracker store's retrieve and save, and the calls to the action server. Mean
+milliseconds per turn; what is left is the processor's own work (events, responses, locks). Compare
+the total with the REST p50 of `make bench`: the difference is HTTP and Sanic.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import os
 import re
 import statistics
@@ -30,6 +32,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.engine.graph import GraphNodeHook
 
+from bench.loadgen import CONVERSATION_TURNS
 from bench.paths import DEFAULT_MODEL, ROOT, relative
 from bench.serving import MESSAGES
 
@@ -96,19 +99,37 @@ async def _profile(model: Path, turns: int, action_url: str, workdir: Path) -> D
     )
     totals: Dict[str, float] = defaultdict(float)
     timer = _install_timers(agent, totals)
-    sender, message = "bench-profile", MESSAGES["faq"]
-    for _ in range(WARMUP_TURNS):
-        await agent.handle_text(message, sender_id=sender)
-    timer.seconds.clear()
-    totals.clear()
-    durations: List[float] = []
-    for _ in range(turns):
+    message = MESSAGES["faq"]
+
+    async def turn(sender: str) -> float:
         started = time.perf_counter()
         replies = await agent.handle_text(message, sender_id=sender)
-        durations.append(time.perf_counter() - started)
         if not replies:
             raise RuntimeError(f"The model gave no reply to {message!r}: check {relative(model)}.")
+        return time.perf_counter() - started
+
+    async def untimed(sender: str) -> None:
+        """A turn left out of the parts (warm-up, first message of a conversation)."""
+        nodes, stores = dict(timer.seconds), dict(totals)
+        await turn(sender)
+        timer.seconds.clear()
+        timer.seconds.update(nodes)
+        totals.clear()
+        totals.update(stores)
+
+    for _ in range(WARMUP_TURNS):
+        await untimed("bench-profile-warm-up")
+    # As the load generator does: conversations of CONVERSATION_TURNS messages, the first one untimed.
+    durations: List[float] = []
+    for conversation in range(math.ceil(turns / (CONVERSATION_TURNS - 1))):
+        sender = f"bench-profile-{conversation}"
+        await untimed(sender)
+        for _ in range(min(CONVERSATION_TURNS - 1, turns - len(durations))):
+            durations.append(await turn(sender))
     per_turn = {name: 1000 * seconds / turns for name, seconds in {**timer.seconds, **totals}.items()}
+    # Rasa reads, featurises and sends the whole conversation at every turn: one long conversation
+    # shows how the cost of a turn grows with its length.
+    growth = [await turn("bench-profile-long") for _ in range(turns)]
     mean_ms = 1000 * statistics.mean(durations)
     rest = mean_ms - sum(per_turn.values())
     parts = sorted(per_turn.items(), key=lambda item: -item[1])
@@ -116,11 +137,11 @@ async def _profile(model: Path, turns: int, action_url: str, workdir: Path) -> D
         "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "message": message,
         "turns": turns,
+        "conversation_turns": CONVERSATION_TURNS,
         "mean_turn_ms": round(mean_ms, 1),
         "median_turn_ms": round(1000 * statistics.median(durations), 1),
-        # Rasa reads, featurises and sends the whole conversation at every turn: it grows with its length.
-        "first_10_turns_mean_ms": round(1000 * statistics.mean(durations[:10]), 1),
-        "last_10_turns_mean_ms": round(1000 * statistics.mean(durations[-10:]), 1),
+        "long_conversation_first_10_turns_mean_ms": round(1000 * statistics.mean(growth[:10]), 1),
+        "long_conversation_last_10_turns_mean_ms": round(1000 * statistics.mean(growth[-10:]), 1),
         "warmup_turns": WARMUP_TURNS,
         "parts_ms": [{"part": name, "ms": round(ms, 2)} for name, ms in parts]
         + [{"part": "rest (processor: events, responses, locks)", "ms": round(max(rest, 0.0), 2)}],
@@ -155,8 +176,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"  {part['ms']:8.2f} ms  {part['part']}")
     print(f"  {result['mean_turn_ms']:8.2f} ms  per turn in total (median {result['median_turn_ms']} ms)")
     print(
-        f"  turns {WARMUP_TURNS + 1}-{WARMUP_TURNS + 10} of the conversation: "
-        f"{result['first_10_turns_mean_ms']} ms; last 10: {result['last_10_turns_mean_ms']} ms"
+        f"  one conversation of {args.turns} turns: first 10 turns "
+        f"{result['long_conversation_first_10_turns_mean_ms']} ms, "
+        f"last 10 {result['long_conversation_last_10_turns_mean_ms']} ms"
     )
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -16,8 +16,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from privacy.events import KEPT_SLOT_VALUES, masked_slot, redact_event
+from rasa_fixes import action_validation
 
 logger = logging.getLogger(__name__)
+# Every Rasa server of the project loads this store at start-up: the place to install Rasa fixes.
+action_validation.install()
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):

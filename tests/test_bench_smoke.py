@@ -370,13 +370,16 @@ def test_turn_profile_names_components_and_the_report_shows_where_an_faq_turn_go
     turn = {
         "message": "Quelles sont les valeurs de l'ICM ?",
         "turns": 40,
+        "conversation_turns": 10,
         "warmup_turns": 5,
         "mean_turn_ms": 200.0,
-        "first_10_turns_mean_ms": 120.0,
-        "last_10_turns_mean_ms": 280.0,
+        "long_conversation_first_10_turns_mean_ms": 120.0,
+        "long_conversation_last_10_turns_mean_ms": 280.0,
         "parts_ms": [{"part": "action server round trips", "ms": 80.0}, {"part": "TEDPolicy", "ms": 50.0}],
     }
     text = "\n".join(report._turn_profile({"turn_profile": turn}))
     assert "| action server round trips | 80.0 ms | 40.0 % |" in text
-    assert "120 ms on average for its turns 6–15, 280 ms for the last 10" in text
+    assert "in conversations of 10 messages" in text
+    growth = "in one conversation of 40 turns, 120 ms on average for the first 10, 280 ms for the last 10"
+    assert growth in text
     assert report._turn_profile({}) == []

@@ -209,6 +209,18 @@ def test_the_rasa_image_contains_every_custom_store_class_of_the_production_endp
         assert package in copied, f"Dockerfile.rasa does not copy {package}/, needed by {class_path}"
 
 
+def test_the_rasa_image_copies_every_project_package_its_python_code_imports():
+    copied = {source.rstrip("/") for source in _copy_sources("Dockerfile.rasa")}
+    project_packages = {path.parent.name for path in ROOT.glob("*/__init__.py")}
+    imported = set()
+    for package in copied & project_packages:
+        for module in (ROOT / package).rglob("*.py"):
+            found = re.findall(r"^\s*(?:from|import) (\w+)", module.read_text(), flags=re.MULTILINE)
+            imported |= {(name, f"{package}/{module.name}") for name in found if name in project_packages}
+    missing = sorted(f"{name} (imported by {where})" for name, where in imported if name not in copied)
+    assert not missing, f"Dockerfile.rasa does not copy: {missing}"
+
+
 def _cmd(name: str) -> str:
     return next(rest for keyword, rest in _instructions(name) if keyword == "CMD")
 
