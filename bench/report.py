@@ -286,6 +286,8 @@ def _quality(results: Dict[str, Any]) -> List[str]:
         selection = quality["ours"].get("response_selection") or {}
         lines += [f"{intents['examples']} messages, {selection.get('examples', 0)} of them FAQ (faq/*).", ""]
         lines += _table(["measure", *systems], rows)
+        rescored = [system for system in systems if quality[system].get("rescored")]
+        lines += [f"\n{system}: {quality[system]['rescored']}." for system in rescored]
         matrices = [png for s in systems for png in quality[s].get("confusion_matrices", [])]
         if matrices:
             names = ", ".join(f"[{Path(png).name}]({Path(png).name})" for png in matrices)

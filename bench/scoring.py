@@ -36,7 +36,13 @@ def labelled(examples: Iterable[Any]) -> List[Labelled]:
 
 
 def _chosen_topic(parsed: Dict[str, Any]) -> Optional[str]:
-    selector = (parsed.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
+    """The ResponseSelector's topic: under the retrieval intent's key when the selector was trained for
+    it (ours: `retrieval_intent: faq`), else under "default" (a selector over all retrieval intents, as
+    in the `rasa init` pipeline); `rasa test nlu` picks it the same way."""
+    selectors = parsed.get("response_selector") or {}
+    listed = RETRIEVAL_INTENT in selectors.get("all_retrieval_intents", ())
+    key = RETRIEVAL_INTENT if listed and RETRIEVAL_INTENT in selectors else "default"
+    selector = selectors.get(key) or {}
     return (selector.get("response") or {}).get("intent_response_key")
 
 

@@ -69,11 +69,24 @@ def test_summary_of_a_cell():
     assert with_untimed["messages_per_s"] == pytest.approx(10.0) and with_untimed["successes"] == 4
 
 
-def _parse(intent, ranking=(), topic=""):
+def _parse(intent, ranking=(), topic="", selector="faq"):
     parsed = {"intent": {"name": intent, "confidence": 0.9}, "intent_ranking": list(ranking)}
     if topic:
-        parsed["response_selector"] = {"faq": {"response": {"intent_response_key": f"faq/{topic}"}}}
+        parsed["response_selector"] = {
+            "all_retrieval_intents": ["faq"] if selector == "faq" else [],
+            selector: {"response": {"intent_response_key": f"faq/{topic}"}},
+        }
     return parsed
+
+
+def test_scoring_reads_a_selector_trained_without_retrieval_intent_under_default():
+    """The baseline's ResponseSelector (no `retrieval_intent`) answers under the "default" key."""
+    messages = [
+        scoring.Labelled("ald ?", "faq", "faq/ald"),
+        scoring.Labelled("frais ?", "faq", "faq/extra_fees"),
+    ]
+    parses = [_parse("faq", topic="ald", selector="default") for _ in messages]
+    assert scoring.score(messages, parses)["response_selection"]["accuracy"] == 0.5
 
 
 def test_scoring_counts_fallbacks_then_scores_the_intent_under_them(tmp_path):

@@ -30,7 +30,10 @@ def example(text: str, intent: str, topic: str = "") -> Message:
 def parse(intent: str, confidence: float, ranking=(), topic: str = "") -> dict:
     result = {"intent": {"name": intent, "confidence": confidence}, "intent_ranking": list(ranking)}
     if topic:
-        result["response_selector"] = {"faq": {"response": {"intent_response_key": f"faq/{topic}"}}}
+        result["response_selector"] = {
+            "all_retrieval_intents": ["faq"],
+            "faq": {"response": {"intent_response_key": f"faq/{topic}"}},
+        }
     return result
 
 
