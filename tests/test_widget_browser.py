@@ -139,7 +139,10 @@ def no_horizontal_scroll(page) -> bool:
 
 
 def panel_box(page) -> dict:
-    return page.get_by_role("dialog").bounding_box()
+    """The panel's box once its opening animation ("icm-in") has ended: before, it is still moving."""
+    panel = page.get_by_role("dialog")
+    panel.evaluate("panel => Promise.all(panel.getAnimations().map(animation => animation.finished))")
+    return panel.bounding_box()
 
 
 def keep_for_docs(path: Path) -> None:
