@@ -44,8 +44,8 @@ def test_a_virtual_user_starts_a_new_conversation_after_conversation_turns_messa
     [result] = serving.run_load(floor, [Cell("faq", "bonjour", 1, requests)], tmp_path, "smoke ")
     assert result["successes"] == requests, result["first_error"]
     assert result["new_conversations"] == 2
-    # The untimed first messages were answered during the cell: they count in the throughput.
-    assert result["messages_per_s"] * result["wall_s"] == pytest.approx(requests + 2, abs=0.5)
+    # (That they count in the throughput is checked by test_summary_of_a_cell: against the floor the cell
+    # lasts a few milliseconds, too short for its rounded wall time to give the message count back.)
 
 
 def test_percentile_of_a_known_list():
