@@ -12,15 +12,16 @@ import logging
 from typing import Any, Dict
 
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+import rasa_fixes
 from privacy.events import KEPT_SLOT_VALUES, masked_slot, redact_event
-from rasa_fixes import action_validation
 
 logger = logging.getLogger(__name__)
 # Every Rasa server of the project loads this store at start-up: the place to install Rasa fixes.
-action_validation.install()
+rasa_fixes.install()
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
@@ -48,7 +49,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                     )
                 )
             for slot in KEPT_SLOT_VALUES:
-                if tracker.get_slot(slot) is None:
+                if tracker.get_slot(slot) is None and holds_kept_value(tracker, slot):
                     self._mask_kept_values(session, tracker.sender_id, slot)
             session.commit()
         logger.debug("Tracker with sender_id '%s' stored to database (redacted)", tracker.sender_id)
@@ -64,3 +65,20 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             value = data.get("value")
             if isinstance(value, str) and KEPT_SLOT_VALUES[slot].fullmatch(value):
                 row.data = json.dumps(masked_slot(data))
+
+
+def holds_kept_value(tracker: DialogueStateTracker, slot: str) -> bool:
+    """Whether the conversation set `slot` to a kept value, stored unmasked: only then is there a row to mask.
+
+    A kept value is masked as soon as the slot is empty again, and a tracker read back from the store holds
+    every event since its last session start, so a kept value still unmasked in the store is in
+    `tracker.events`. This saves a database query on every other turn.
+    """
+    kept = KEPT_SLOT_VALUES[slot]
+    return any(
+        isinstance(event, SlotSet)
+        and event.key == slot
+        and isinstance(event.value, str)
+        and kept.fullmatch(event.value) is not None
+        for event in tracker.events
+    )

@@ -1,7 +1,7 @@
 """What the trained model makes of a text: one interface, two implementations.
 
 `RasaHttpParser` asks a running Rasa server (`POST /model/parse`, started with `--enable-api --auth-token`);
-`LocalParser` loads models/icm.tar.gz in this process (about a minute) when no server answers.
+`LocalParser` loads models/icm.tar.gz in this process (about half a minute) when no server answers.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class LocalParser:
             path = ROOT / path
         if not path.exists():
             raise ParserUnavailable(f"The model {path} is missing: run `make train` first.")
-        print("Loading the model (about a minute)…", file=sys.stderr, flush=True)
+        print("Loading the model (about half a minute)…", file=sys.stderr, flush=True)
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))  # the pipeline's custom component lives in components/
@@ -89,8 +89,11 @@ class LocalParser:
         from rasa.utils.common import configure_logging_and_warnings
         from rasa.utils.log_utils import configure_structlog
 
+        import rasa_fixes
+
         configure_logging_and_warnings(logging.WARNING)
         configure_structlog(logging.WARNING)
+        rasa_fixes.install()  # as in the Rasa server: the model loads without a training step
         self._loop = asyncio.new_event_loop()
         self._agent = Agent.load(str(path))
 

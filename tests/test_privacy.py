@@ -14,7 +14,7 @@ from typing import List
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from privacy.events import redact_event
@@ -140,6 +140,42 @@ def test_the_store_writes_redacted_copies_and_masks_the_callback_number_when_the
     dumped = json.dumps(stored(path, "form"))
     assert "612345678" not in dumped and "12 34 56 78" not in dumped
     assert asyncio.run(store.retrieve("form")).get_slot("callback_phone") is None
+
+
+def test_a_number_kept_before_a_restart_is_masked_when_the_form_ends_after_it(tmp_path):
+    path = tmp_path / "tracker.db"
+    domain = Domain.from_yaml("version: '3.1'\nslots:\n  callback_phone:\n    type: text\n    mappings: []\n")
+    first = RedactingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))
+    kept = DialogueStateTracker.from_events(
+        "restart", [SlotSet("callback_phone", "+33612345678"), BotUttered("Quand ?")], domain.slots
+    )
+    asyncio.run(first.save(kept))
+    # A new server process reads the conversation back, then the form ends.
+    second = RedactingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))
+    tracker = asyncio.run(second.retrieve("restart"))
+    assert tracker.get_slot("callback_phone") == "+33612345678"
+    tracker.update(SlotSet("callback_phone", None))
+    asyncio.run(second.save(tracker))
+    assert "612345678" not in json.dumps(stored(path, "restart"))
+
+
+def test_a_number_kept_in_the_last_session_is_masked_when_a_new_session_starts(tmp_path):
+    path = tmp_path / "tracker.db"
+    domain = Domain.from_yaml("version: '3.1'\nslots:\n  callback_phone:\n    type: text\n    mappings: []\n")
+    store = RedactingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))
+    asyncio.run(
+        store.save(
+            DialogueStateTracker.from_events(
+                "session", [SlotSet("callback_phone", "+33612345678")], domain.slots
+            )
+        )
+    )
+    tracker = asyncio.run(store.retrieve("session"))
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    asyncio.run(store.save(tracker))
+    assert tracker.get_slot("callback_phone") is None
+    assert "612345678" not in json.dumps(stored(path, "session"))
 
 
 # --- Over REST with the real servers -------------------------------------------------------------

@@ -1,13 +1,36 @@
-"""rasa_fixes: the action-server response is validated as Rasa validates it, with a prebuilt validator."""
+"""rasa_fixes: action-server responses validated and event classes found as Rasa does, for less time."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+from pathlib import Path
+from typing import List, Tuple
+
+import numpy
 import pytest
+import yaml
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.nlu.utils.spacy_utils import SpacyNLP
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    SlotSet,
+    UserUttered,
+    deserialise_events,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
+from rasa.utils.tensorflow.models import RasaModel
 
 import privacy.store  # noqa: F401 - importing the tracker store installs the fixes, as in a Rasa server
+from bench.quality import held_out
+from rasa_fixes import model_loading, spacy_pipes
 from rasa_fixes.action_validation import RASA_VALIDATE_ACTION_RESULT, validate_action_result
+from rasa_fixes.event_types import RASA_RESOLVE_BY_TYPE, resolve_by_type
+from tests.helpers import ROOT
 
 VALID = [
     {"events": [{"event": "slot", "name": "language", "value": "en", "timestamp": None}], "responses": []},
@@ -41,3 +64,127 @@ def test_an_invalid_response_is_refused_with_rasa_s_error(response):
         action._validate_action_result(response)
     assert our_error.value.message == rasa_error.value.message
     assert "Failed to validate Action server response" in our_error.value.message
+
+
+# --- Event classes found by type name ---------------------------------------------------------------
+
+EVENT_CLASSES = all_subclasses(Event)
+
+
+def test_the_tracker_store_installs_the_event_table():
+    assert Event.resolve_by_type is resolve_by_type
+
+
+@pytest.mark.parametrize("type_name", sorted({cls.type_name for cls in EVENT_CLASSES}))
+def test_every_event_type_resolves_to_rasa_s_class_twice(type_name):
+    rasa_class = RASA_RESOLVE_BY_TYPE(type_name)
+    assert resolve_by_type(type_name) is rasa_class
+    assert resolve_by_type(type_name) is rasa_class  # from the table the second time
+
+
+def test_unknown_event_types_behave_as_in_rasa():
+    assert resolve_by_type("topic") is None
+    assert resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        resolve_by_type("no_such_event")
+
+
+def test_a_stored_conversation_reads_back_as_the_same_events():
+    events = [
+        UserUttered("Quelles sont les valeurs de l'ICM ?", {"name": "faq", "confidence": 0.9}),
+        SlotSet("language", "fr"),
+        ActionExecuted("action_answer_faq"),
+        BotUttered("Les valeurs de l'ICM…", {"elements": None}),
+        ActionExecuted("action_listen"),
+    ]
+    assert deserialise_events([event.as_dict() for event in events]) == events
+
+
+# --- Trained models loaded without a training step -----------------------------------------------------
+
+CONVERSATION = [
+    "Quelles sont les valeurs de l'ICM ?",
+    "parle moi du 4eme engagement",
+    "et le suivant ?",
+    "Is there a cancer centre in Lyon?",
+]
+
+
+def _load_agent(model: Path):
+    from rasa.core.agent import Agent
+
+    agent = Agent()  # no endpoints: the model alone
+    agent.load_model(str(model))
+    return agent
+
+
+def _tensorflow_weights(agent) -> List[Tuple[str, List[Tuple[Tuple[int, ...], str]]]]:
+    """Every TensorFlow model of the graph (DIET, ResponseSelector, TED): its weights' shapes and hashes."""
+    weights = []
+    for name, node in sorted(agent.processor.graph_runner._instantiated_nodes.items()):
+        model = getattr(node._component, "model", None)
+        if isinstance(model, RasaModel):
+            variables = [
+                (tuple(v.shape), hashlib.sha256(v.numpy().tobytes()).hexdigest()) for v in model.variables
+            ]
+            weights.append((name, sorted(variables)))
+    return weights
+
+
+async def _answers(agent) -> Tuple[List[dict], List[List[float]]]:
+    """NLU parses of held-out messages, and the policies' probabilities along one conversation."""
+    parses = [await agent.parse_message(example.text) for example in held_out(every=8)]
+    tracker = DialogueStateTracker("load-check", agent.domain.slots)
+    probabilities = []
+    for text in CONVERSATION:
+        parse = await agent.parse_message(text)
+        tracker.update(UserUttered(text, parse["intent"], parse["entities"], parse))
+        probabilities.append(agent.processor._predict_next_with_tracker(tracker).probabilities)
+        tracker.update(ActionExecuted("action_listen"))
+    return parses, probabilities
+
+
+@pytest.mark.integration
+def test_a_model_loaded_without_a_training_step_has_rasa_s_weights_and_answers(trained_model, monkeypatch):
+    assert RasaModel.load.__func__ is model_loading.load
+    ours = _load_agent(trained_model)
+    with monkeypatch.context() as rasa_s_way:  # every fix that changes how a model loads, undone
+        rasa_s_way.setattr(RasaModel, "load", classmethod(model_loading.RASA_LOAD))
+        rasa_s_way.setattr(SpacyNLP, "load_model", staticmethod(spacy_pipes.RASA_LOAD_MODEL))
+        rasa = _load_agent(trained_model)
+    weights = _tensorflow_weights(ours)
+    assert [name for name, _ in weights] == [name for name, _ in _tensorflow_weights(rasa)]
+    assert len(weights) == 3  # DIETClassifier, ResponseSelector, TEDPolicy
+    assert weights == _tensorflow_weights(rasa)
+    assert asyncio.run(_answers(ours)) == asyncio.run(_answers(rasa))
+
+
+# --- spaCy without its entity recogniser ------------------------------------------------------------
+
+SPACY_TEXTS = [
+    "Quelles sont les valeurs de l'ICM ?",
+    "y a t il un centre a perpignan",
+    "Est-ce que je vais payer des dépassements d'honoraires ?",
+    "ma mère est soignée à Montpellier, parle moi du 4eme engagement",
+    "Is there a cancer centre in Lyon?",
+]
+
+
+def test_no_component_of_our_pipeline_reads_spacy_entities():
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    assert "SpacyNLP" in [component["name"] for component in pipeline]
+    assert not [c for c in pipeline if "SpacyEntityExtractor" in c["name"]]
+
+
+def test_spacy_loads_without_its_entity_recogniser_and_gives_the_same_features():
+    ours = SpacyNLP.load_model("fr_core_news_sm").model
+    rasa = spacy_pipes.RASA_LOAD_MODEL("fr_core_news_sm").model
+    assert "ner" not in ours.pipe_names and "ner" in rasa.pipe_names
+    assert {"tok2vec", "morphologizer", "lemmatizer"} <= set(ours.pipe_names)
+    for text in SPACY_TEXTS:
+        ours_doc, rasa_doc = ours(text), rasa(text)
+        assert [(t.text, t.lemma_, t.pos_, t.tag_) for t in ours_doc] == [
+            (t.text, t.lemma_, t.pos_, t.tag_) for t in rasa_doc
+        ]
+        assert numpy.array_equal(ours_doc.tensor, rasa_doc.tensor)
+        assert all(numpy.array_equal(a.vector, b.vector) for a, b in zip(ours_doc, rasa_doc))
