@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import json
 import shutil
 import subprocess
@@ -24,14 +25,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional
 
 from bench import baseline_cache, configs, quality, report, serving
+from bench.background import BackgroundEnter
 from bench.loadgen import CONVERSATION_TURNS
 from bench.machine import describe_machine, load_average
 from bench.paths import DEFAULT_MODEL, ROOT, relative
 from bench.plot import latency_plot
-from bench.servers import action_server, floor_server, rasa_server
+from bench.servers import Server, action_server, floor_server, rasa_server
 from bench.training import train
 from tests.pg_redis import PgRedis, missing_reason
 
@@ -133,55 +135,77 @@ def _train_both(
     return models
 
 
+@contextlib.contextmanager
+def _scaled_server(model: Path, workdir: Path, action_port: int) -> Iterator[Server]:
+    """Our model with several Sanic workers on the production stores (private PostgreSQL + Redis lock)."""
+    workers = serving.SCALED_WORKERS
+    with PgRedis() as stores, rasa_server(
+        f"ours-{workers}-workers",
+        model,
+        workdir,
+        action_port,
+        workers=workers,
+        endpoints="endpoints.prod.yml",
+        extra_env=stores.env(),
+    ) as rasa:
+        yield rasa
+
+
 def _serve(
     results: Dict[str, Any], phase: Phases, models: Dict[str, Path], workdir: Path, out: Path, quick: bool
 ) -> None:
-    """Floor, then each model: load, latency/throughput/memory, held-out set through the same server."""
+    """Floor, then each model: load, latency/throughput/memory, held-out set through the same server;
+    then (full run) our model with 2 workers. The next server loads while the held-out set is scored
+    (untimed quality work), never during the training or a measured cell."""
     with phase("floor load"), floor_server(workdir) as floor:
         results["serving"]["floor"] = serving.measure(floor, {"floor": floor}, quick, workdir, "floor")
     messages = quality.held_out(QUICK_HELD_OUT_EVERY if quick else 1)
-    with action_server(workdir) as actions:  # one action server for every Rasa server
-        for name, model in models.items():
-            with contextlib.ExitStack() as stack:
-                with phase(f"serve {name}"):
-                    rasa = stack.enter_context(rasa_server(name, model, workdir, actions.port))
-                    watched = {"rasa": rasa, "action server": actions}
-                    results["serving"][name] = serving.measure(rasa, watched, quick, workdir, name)
-                with phase(f"held-out evaluation of {LABELS[name]}"):
-                    print(f"    {len(messages)} held-out messages through /model/parse…", flush=True)
-                    scores = quality.evaluate_served(name, rasa, messages, out)
-                    results["quality"][name] = scores
-                    print(
-                        f"    intent accuracy {scores['intents']['accuracy'] * 100:.1f} %, "
-                        f"fallback rate {scores['fallback']['rate'] * 100:.1f} %",
-                        flush=True,
-                    )
-        if not quick:
-            _serve_scaled(results, phase, models["ours"], workdir, actions.port)
-
-
-def _serve_scaled(
-    results: Dict[str, Any], phase: Phases, model: Path, workdir: Path, action_port: int
-) -> None:
-    """Our model with several Sanic workers on the production stores (PostgreSQL + Redis lock)."""
     workers = serving.SCALED_WORKERS
-    with phase(f"serve ours with {workers} workers"):
-        reason = missing_reason()
-        if reason:
-            print(f"    skipped: {reason}", flush=True)
-            results["serving_scaled"] = {"workers": workers, "skipped": reason}
+    scaled_missing = None if quick else missing_reason()
+    with action_server(workdir) as actions, contextlib.ExitStack() as stack:  # one action server for all
+        starts: List[Callable[[], ContextManager[Server]]] = [
+            functools.partial(rasa_server, name, model, workdir, actions.port)
+            for name, model in models.items()
+        ]
+        if not quick and not scaled_missing:
+            starts.append(functools.partial(_scaled_server, models["ours"], workdir, actions.port))
+
+        def start(index: int) -> Optional[BackgroundEnter[Server]]:
+            if index >= len(starts):
+                return None
+            pending = BackgroundEnter(starts[index]())
+            stack.callback(pending.close)
+            return pending
+
+        pending = start(0)
+        for index, name in enumerate(models):
+            with phase(f"serve {name}"):
+                rasa = pending.wait()
+                watched = {"rasa": rasa, "action server": actions}
+                results["serving"][name] = serving.measure(rasa, watched, quick, workdir, name)
+            following = start(index + 1)  # loads while this server scores the held-out set
+            with phase(f"held-out evaluation of {LABELS[name]}"):
+                print(f"    {len(messages)} held-out messages through /model/parse…", flush=True)
+                scores = quality.evaluate_served(name, rasa, messages, out)
+                results["quality"][name] = scores
+                print(
+                    f"    intent accuracy {scores['intents']['accuracy'] * 100:.1f} %, "
+                    f"fallback rate {scores['fallback']['rate'] * 100:.1f} %",
+                    flush=True,
+                )
+            pending.close()  # stopped before the next server is measured
+            pending = following
+        if quick:
             return
-        with PgRedis() as stores, rasa_server(
-            f"ours-{workers}-workers",
-            model,
-            workdir,
-            action_port,
-            workers=workers,
-            endpoints="endpoints.prod.yml",
-            extra_env=stores.env(),
-        ) as rasa:
+        with phase(f"serve ours with {workers} workers"):
+            if scaled_missing:
+                print(f"    skipped: {scaled_missing}", flush=True)
+                results["serving_scaled"] = {"workers": workers, "skipped": scaled_missing}
+                return
+            rasa = pending.wait()
             measured = serving.measure(rasa, {"rasa": rasa}, False, workdir, f"ours {workers} workers")
             results["serving_scaled"] = {"workers": workers, "stores": serving.SCALED_STORES, **measured}
+            pending.close()
 
 
 def _profile_turn(results: Dict[str, Any], phase: Phases, model: Path, out: Path) -> None:

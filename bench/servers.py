@@ -213,7 +213,7 @@ def rasa_server(
         def ready() -> bool:
             return bool(post_json(server.webhook, probe_body)) and _workers_up(server, workers)
 
-        what = "model load, about 80 s" + (f" in each of {workers} workers" if workers > 1 else "")
+        what = "model load, about 30 s" + (f" in each of {workers} workers" if workers > 1 else "")
         _wait_ready(server, ready, what)
         yield server
 

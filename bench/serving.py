@@ -23,7 +23,7 @@ MESSAGES: Dict[str, str] = {
     "fallback": "zkqj wxxv plmf",
 }
 # Requests per cell, by concurrency: fixed counts keep the whole run inside its time budget.
-FULL_REQUESTS = {1: 60, 10: 200, 50: 200}
+FULL_REQUESTS = {1: 60, 10: 120, 50: 120}
 QUICK_REQUESTS = {1: 4, 2: 6}
 WARMUP_REQUESTS = {"full": 10, "quick": 2}
 # The scaled-out run: Sanic workers of one Rasa server, on the stores that make them safe.

@@ -169,7 +169,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     os.chdir(ROOT)
     print(
-        f"Profiling {args.turns} FAQ turns of {relative(args.model)} (model load about a minute)…", flush=True
+        f"Profiling {args.turns} FAQ turns of {relative(args.model)} (model load about half a minute)…",
+        flush=True,
     )
     result = profile_turn(args.model, args.turns)
     for part in result["parts_ms"]:
