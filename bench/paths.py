@@ -18,3 +18,8 @@ def relative(path: Path) -> str:
         return str(Path(path).resolve().relative_to(ROOT))
     except ValueError:
         return str(path)
+
+
+def loaded_marker(go_file: Path) -> Path:
+    """The file `bench.turn_profile --go-file GO` creates once its model is loaded (it then waits for GO)."""
+    return go_file.with_name(go_file.name + ".loaded")

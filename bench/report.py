@@ -42,9 +42,10 @@ METHOD = """\
   of each component, 1 s resolution; `bench/training_profile.py`); the FAQ turn's parts come from
   `bench/turn_profile.py` (our model in one process, a timing hook on every node of Rasa's graph, the
   tracker store's reads and writes and the action-server calls timed; no HTTP).
-- **Order**: the training runs alone; each server is measured alone. To keep the run short, the next
-  server loads its model while the one just measured scores the held-out set (untimed work), so a
-  phase's wall time includes part of the next start-up.
+- **Order**: the training runs alone; each server is measured alone, and so is the turn profile. To
+  keep the run short, the next server (and, last, the turn profile's process) loads its model while
+  the server just measured scores the held-out set (untimed work), so a phase's wall time includes
+  part of the next start-up.
 - All servers listen on 127.0.0.1 only; the load generator shares the machine's cores with them."""
 
 

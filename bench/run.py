@@ -31,9 +31,9 @@ from bench import baseline_cache, configs, quality, report, serving
 from bench.background import BackgroundEnter
 from bench.loadgen import CONVERSATION_TURNS
 from bench.machine import describe_machine, load_average
-from bench.paths import DEFAULT_MODEL, ROOT, relative
+from bench.paths import DEFAULT_MODEL, ROOT, loaded_marker, relative
 from bench.plot import latency_plot
-from bench.servers import Server, action_server, floor_server, rasa_server
+from bench.servers import Server, action_server, floor_server, rasa_server, stop
 from bench.training import train
 from tests.pg_redis import PgRedis, missing_reason
 
@@ -155,8 +155,8 @@ def _serve(
     results: Dict[str, Any], phase: Phases, models: Dict[str, Path], workdir: Path, out: Path, quick: bool
 ) -> None:
     """Floor, then each model: load, latency/throughput/memory, held-out set through the same server;
-    then (full run) our model with 2 workers. The next server loads while the held-out set is scored
-    (untimed quality work), never during the training or a measured cell."""
+    then (full run) our model with 2 workers and the turn profile. The next server (and the profile's
+    model) loads while the held-out set is scored (untimed), never during the training or a measured cell."""
     with phase("floor load"), floor_server(workdir) as floor:
         results["serving"]["floor"] = serving.measure(floor, {"floor": floor}, quick, workdir, "floor")
     messages = quality.held_out(QUICK_HELD_OUT_EVERY if quick else 1)
@@ -184,6 +184,9 @@ def _serve(
                 watched = {"rasa": rasa, "action server": actions}
                 results["serving"][name] = serving.measure(rasa, watched, quick, workdir, name)
             following = start(index + 1)  # loads while this server scores the held-out set
+            if not quick and index == len(models) - 1:  # the turn profile's model loads meanwhile too
+                profile = TurnProfile(models["ours"], f"{actions.base_url}/webhook", out, workdir)
+                stack.callback(profile.close)
             with phase(f"held-out evaluation of {LABELS[name]}"):
                 print(f"    {len(messages)} held-out messages through /model/parse…", flush=True)
                 scores = quality.evaluate_served(name, rasa, messages, out)
@@ -201,21 +204,42 @@ def _serve(
             if scaled_missing:
                 print(f"    skipped: {scaled_missing}", flush=True)
                 results["serving_scaled"] = {"workers": workers, "skipped": scaled_missing}
-                return
-            rasa = pending.wait()
-            measured = serving.measure(rasa, {"rasa": rasa}, False, workdir, f"ours {workers} workers")
-            results["serving_scaled"] = {"workers": workers, "stores": serving.SCALED_STORES, **measured}
-            pending.close()
+            else:
+                rasa = pending.wait()
+                profile.wait_loaded()
+                measured = serving.measure(rasa, {"rasa": rasa}, False, workdir, f"ours {workers} workers")
+                results["serving_scaled"] = {"workers": workers, "stores": serving.SCALED_STORES, **measured}
+                pending.close()
+        with phase("profile a turn of ours"):
+            results["turn_profile"] = profile.go()
 
 
-def _profile_turn(results: Dict[str, Any], phase: Phases, model: Path, out: Path) -> None:
-    """bench/turn_profile.py in its own process (it loads the model): where an FAQ turn's time goes."""
-    with phase("profile a turn of ours"):
-        target = out / report.TURN_PROFILE_NAME
-        command = [sys.executable, "-m", "bench.turn_profile", "--model", str(model), "--out", str(target)]
-        if subprocess.run(command, cwd=ROOT).returncode != 0:
+class TurnProfile:
+    """bench/turn_profile.py in its own process: started early so that its model loads during untimed
+    work, its turns run once `go()` says nothing else runs; where an FAQ turn's time goes."""
+
+    def __init__(self, model: Path, action_url: str, out: Path, workdir: Path) -> None:
+        self.target = out / report.TURN_PROFILE_NAME
+        self.go_file = workdir / "turn-profile.go"
+        command = [sys.executable, "-m", "bench.turn_profile", "--model", str(model)]
+        command += ["--out", str(self.target), "--action-url", action_url, "--go-file", str(self.go_file)]
+        self.process = subprocess.Popen(command, cwd=ROOT)
+
+    def wait_loaded(self) -> None:
+        """Until its model is loaded (before a measured cell: the load must not overlap it)."""
+        while not loaded_marker(self.go_file).exists():
+            if self.process.poll() is not None:
+                raise RuntimeError("The turn profile exited while loading the model (its error is above).")
+            time.sleep(0.2)
+
+    def go(self) -> Dict[str, Any]:
+        self.go_file.touch()
+        if self.process.wait() != 0:
             raise RuntimeError("The turn profile failed (its error is printed above).")
-        results["turn_profile"] = json.loads(target.read_text())
+        return json.loads(self.target.read_text())
+
+    def close(self) -> None:
+        stop(self.process)
 
 
 def _keep_logs(workdir: Path, out: Path) -> None:
@@ -257,8 +281,6 @@ def run(quick: bool, out: Path, retrain_baseline: bool = False) -> Dict[str, Any
             else:
                 models = _train_both(results, phase, workdir, retrain_baseline)
             _serve(results, phase, models, workdir, out, quick)
-            if not quick:
-                _profile_turn(results, phase, models["ours"], out)
         finally:
             _keep_logs(workdir, out)
     with phase("report"):

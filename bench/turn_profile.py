@@ -1,9 +1,11 @@
 """Where the time of one turn goes inside the Rasa server: each component, the tracker store, the rest.
 
     python -m bench.turn_profile [--model models/icm.tar.gz] [--turns 40] [--out FILE.json]
+                                 [--action-url URL] [--go-file FILE]
 
 Loads the model in this process as `rasa run` does (endpoints.yml: the redacting SQLite tracker store in a
-temporary directory, an action server started here), then sends the benchmark's FAQ message `--turns`
+temporary directory, an action server started here unless --action-url names one), then (once --go-file
+exists, if given: `make bench` loads it while other work runs) sends the benchmark's FAQ message `--turns`
 times in conversations of 10 messages (the first one untimed), as a virtual user of the load generator
 does, through Agent.handle_text (what the REST channel calls, minus HTTP), and then `--turns` times in
 one long conversation, to show how a turn's cost grows with the conversation. It times every node of
@@ -33,7 +35,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 from rasa.engine.graph import GraphNodeHook
 
 from bench.loadgen import CONVERSATION_TURNS
-from bench.paths import DEFAULT_MODEL, ROOT, relative
+from bench.paths import DEFAULT_MODEL, ROOT, loaded_marker, relative
 from bench.serving import MESSAGES
 
 WARMUP_TURNS = 5
@@ -88,7 +90,9 @@ def _install_timers(agent: Any, totals: Dict[str, float]) -> NodeTimer:
     return timer
 
 
-async def _profile(model: Path, turns: int, action_url: str, workdir: Path) -> Dict[str, Any]:
+async def _profile(
+    model: Path, turns: int, action_url: str, workdir: Path, go_file: Optional[Path] = None
+) -> Dict[str, Any]:
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
 
@@ -97,6 +101,10 @@ async def _profile(model: Path, turns: int, action_url: str, workdir: Path) -> D
     agent = await load_agent(
         model_path=str(model), endpoints=AvailableEndpoints.read_endpoints("endpoints.yml")
     )
+    if go_file is not None:
+        loaded_marker(go_file).touch()  # tells the bench the load is over
+        print("    turn profile: model loaded, waiting for the measured servers to stop", flush=True)
+        await _wait_for(go_file)
     totals: Dict[str, float] = defaultdict(float)
     timer = _install_timers(agent, totals)
     message = MESSAGES["faq"]
@@ -148,14 +156,28 @@ async def _profile(model: Path, turns: int, action_url: str, workdir: Path) -> D
     }
 
 
-def profile_turn(model: Path, turns: int) -> Dict[str, Any]:
-    """Start an action server, profile `turns` FAQ turns of `model` in this process, stop the server."""
+async def _wait_for(go_file: Path, timeout_s: float = 1800) -> None:
+    """Until `go_file` exists (the bench creates it once nothing else runs)."""
+    deadline = time.monotonic() + timeout_s
+    while not go_file.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Nobody created {go_file} within {timeout_s:.0f} s: the bench is gone.")
+        await asyncio.sleep(0.2)
+
+
+def profile_turn(
+    model: Path, turns: int, action_url: Optional[str] = None, go_file: Optional[Path] = None
+) -> Dict[str, Any]:
+    """Profile `turns` FAQ turns of `model` in this process, with the action server at `action_url` (one is
+    started here if none is given); with `go_file`, the model is loaded first and the turns wait for it."""
     from bench.servers import action_server
 
     with tempfile.TemporaryDirectory(prefix="icm-turn-profile-") as tmp:
         workdir = Path(tmp)
+        if action_url:
+            return asyncio.run(_profile(model, turns, action_url, workdir, go_file))
         with action_server(workdir) as actions:  # it gets its own ICM_ACTIONS_DB_URL in workdir
-            return asyncio.run(_profile(model, turns, f"{actions.base_url}/webhook", workdir))
+            return asyncio.run(_profile(model, turns, f"{actions.base_url}/webhook", workdir, go_file))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -163,6 +185,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--turns", type=int, default=40)
     parser.add_argument("--out", type=Path, help="also write the result as JSON here")
+    parser.add_argument("--action-url", help="a running action server's webhook (default: start one)")
+    parser.add_argument(
+        "--go-file",
+        type=Path,
+        help="load the model, create <go-file>.loaded, then wait for <go-file> to exist",
+    )
     args = parser.parse_args(argv)
     if not args.model.exists():
         print(f"error: no model at {args.model}: run `make train` first.", file=sys.stderr)
@@ -172,7 +200,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         f"Profiling {args.turns} FAQ turns of {relative(args.model)} (model load about half a minute)…",
         flush=True,
     )
-    result = profile_turn(args.model, args.turns)
+    result = profile_turn(args.model, args.turns, args.action_url, args.go_file)
     for part in result["parts_ms"]:
         print(f"  {part['ms']:8.2f} ms  {part['part']}")
     print(f"  {result['mean_turn_ms']:8.2f} ms  per turn in total (median {result['median_turn_ms']} ms)")

@@ -1,10 +1,10 @@
-"""Fixes for Rasa 3.6 internals, installed by the project's own classes that every Rasa server loads."""
+"""Fixes for costs of Rasa 3.6 internals (same results), installed by our modules that Rasa imports."""
 
 from __future__ import annotations
 
 
 def install() -> None:
-    """Install every fix (idempotent); called when `privacy.store` is imported."""
+    """Install every fix (idempotent): on import of `components` (our pipeline) and of `privacy.store`."""
     from rasa_fixes import action_validation, event_types, model_loading, spacy_pipes
 
     action_validation.install()

@@ -7,9 +7,7 @@ turns call the action server once (the `language` slot), so this was the largest
 The schema is Rasa's constant, so it is checked once here; each response is validated against it as
 before, and an invalid one raises the same `ValidationError` with the same hint.
 
-`install()` is called when `privacy.store` is imported: the redacting tracker store is in every
-endpoints file of the project, so every Rasa server of the project (dev, production, tests, benchmark)
-loads it at start-up.
+Installed with the other fixes by `rasa_fixes.install()` (see the package).
 """
 
 from __future__ import annotations
