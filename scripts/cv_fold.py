@@ -78,9 +78,6 @@ def run_fold(data: Any, fold: int, config: Path, out: Path) -> Dict[str, Any]:
     import rasa.model_training
     from rasa.core.agent import Agent
 
-    import rasa_fixes
-
-    rasa_fixes.install()  # the fold's model loads without a training step (same weights, same parses)
     train_indices, test_indices = _split(data)[fold]
     started = time.monotonic()
     print(f"==> fold {fold}: training on {len(train_indices)} examples ({config})", flush=True)

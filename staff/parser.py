@@ -89,11 +89,8 @@ class LocalParser:
         from rasa.utils.common import configure_logging_and_warnings
         from rasa.utils.log_utils import configure_structlog
 
-        import rasa_fixes
-
         configure_logging_and_warnings(logging.WARNING)
         configure_structlog(logging.WARNING)
-        rasa_fixes.install()  # as in the Rasa server: the model loads without a training step
         self._loop = asyncio.new_event_loop()
         self._agent = Agent.load(str(path))
 
