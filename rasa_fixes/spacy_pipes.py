@@ -1,12 +1,11 @@
 """Run spaCy without its named-entity recogniser, which no component of our pipeline reads.
 
 Rasa 3.6's SpacyNLP loads the spaCy model with every component except the parser. Our pipeline
-(config.yml) reads spaCy's tokens, lemmas, part-of-speech tags and token vectors (SpacyTokenizer,
-SpacyFeaturizer, CountVectorsFeaturizer on lemmas); only Rasa's SpacyEntityExtractor reads spaCy's
-entities, and it is not in the pipeline (a test checks it stays out). With fr_core_news_sm the entity
-recogniser is more than half of spaCy's time: about 9 ms → 4 ms per message on 2 cores. Its removal
-changes no feature (the tests compare tokens, lemmas, tags and vectors with and without it), so a model
-trained with it answers the same without it.
+(config.yml) reads spaCy's tokens and lemmas (SpacyTokenizer, CountVectorsFeaturizer on lemmas); only
+Rasa's SpacyEntityExtractor reads spaCy's entities, and it is not in the pipeline (a test checks it
+stays out). With fr_core_news_sm the entity recogniser is more than half of spaCy's time: about
+9 ms → 4 ms per message on 2 cores. Its removal changes no feature (the tests compare tokens, lemmas,
+tags and vectors with and without it), so a model trained with it answers the same without it.
 """
 
 from __future__ import annotations
