@@ -32,6 +32,8 @@ INTENT_ANSWERS: Dict[str, str] = {
     "other_language": "utter_other_language",
     # The callback form's first question; the restart and language-switch actions' own responses.
     "request_callback": "utter_ask_callback_phone",
+    # A bare phone number or time slot outside the form: the offer to be called back.
+    "inform": "utter_offer_callback",
     "restart": "utter_restart",
     "switch_to_english": "utter_language_switched",
     "switch_to_french": "utter_language_switched",

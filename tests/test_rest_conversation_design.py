@@ -157,6 +157,26 @@ def test_no_consent_means_nothing_is_stored(servers):
     assert callbacks_for(servers, phone) == []
 
 
+def test_a_time_the_form_cannot_read_is_asked_again_and_the_form_goes_on(servers):
+    sender, phone = new_sender(), "+33612345675"
+    servers.exchange(sender, "pouvez-vous me rappeler ?")
+    servers.exchange(sender, "mon numéro c'est le 06 12 34 56 75")
+    again = texts(servers.exchange(sender, "le soir vers 19h"))
+    assert "Je n'ai pas compris le créneau" in again and "Quand préférez-vous" in again
+    assert "Acceptez-vous" in texts(servers.exchange(sender, "plutôt l'après-midi"))
+    assert "est enregistrée" in texts(servers.exchange(sender, "oui"))
+    assert callbacks_for(servers, phone) == [(phone, "afternoon", "fr", "open")]
+
+
+def test_a_phone_number_sent_out_of_the_blue_gets_the_callback_offer(servers):
+    sender = new_sender()
+    servers.exchange(sender, "bonjour")
+    assert "Souhaitez-vous que l'accueil de l'ICM vous rappelle" in texts(
+        servers.exchange(sender, "06 11 22 33 44")
+    )
+    assert "À quel numéro" in texts(servers.exchange(sender, "oui"))
+
+
 @pytest.mark.parametrize("answered", [0, 1, 2], ids=["at-phone", "at-time-slot", "at-consent"])
 @pytest.mark.parametrize("cancel", ["annuler", "stop"])
 def test_the_form_can_be_cancelled_at_any_step(servers, answered, cancel):
