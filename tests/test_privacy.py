@@ -159,6 +159,26 @@ def test_a_number_kept_before_a_restart_is_masked_when_the_form_ends_after_it(tm
     assert "612345678" not in json.dumps(stored(path, "restart"))
 
 
+def test_two_servers_on_one_local_store_see_each_other_s_turns(tmp_path):
+    """Two Sanic workers (two stores on the same SQLite file) keeping their connections open."""
+    path = tmp_path / "tracker.db"
+    domain = Domain.empty()
+    workers = [RedactingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(path)) for _ in range(2)]
+    tracker = DialogueStateTracker.from_events("shared", [], domain.slots)
+    for turn in range(6):
+        store = workers[turn % 2]
+        tracker = asyncio.run(store.retrieve("shared")) or tracker
+        tracker.update(UserUttered(f"message {turn}", parse_data={"text": f"message {turn}"}))
+        tracker.update(BotUttered(f"réponse {turn}"))
+        asyncio.run(store.save(tracker))
+    for store in workers:
+        texts = [e.text for e in asyncio.run(store.retrieve("shared")).events if isinstance(e, UserUttered)]
+        assert texts == [f"message {turn}" for turn in range(6)]
+    assert [e["text"] for e in stored(path, "shared") if e["event"] == "bot"][-1] == "réponse 5"
+    with sqlite3.connect(path) as db:  # a commit appends to a write-ahead log (privacy/store.py)
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
 def test_a_number_kept_in_the_last_session_is_masked_when_a_new_session_starts(tmp_path):
     path = tmp_path / "tracker.db"
     domain = Domain.from_yaml("version: '3.1'\nslots:\n  callback_phone:\n    type: text\n    mappings: []\n")

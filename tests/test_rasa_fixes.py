@@ -27,7 +27,7 @@ from rasa.utils.tensorflow.models import RasaModel
 
 import privacy.store  # noqa: F401 - importing the tracker store installs the fixes, as in a Rasa server
 from bench.quality import held_out
-from rasa_fixes import model_loading, spacy_pipes
+from rasa_fixes import model_loading, predict_dispatch, spacy_pipes
 from rasa_fixes.action_validation import RASA_VALIDATE_ACTION_RESULT, validate_action_result
 from rasa_fixes.event_types import RASA_RESOLVE_BY_TYPE, resolve_by_type
 from tests.helpers import ROOT
@@ -157,6 +157,45 @@ def test_a_model_loaded_without_a_training_step_has_rasa_s_weights_and_answers(t
     assert len(weights) == 3  # DIETClassifier, ResponseSelector, TEDPolicy
     assert weights == _tensorflow_weights(rasa)
     assert asyncio.run(_answers(ours)) == asyncio.run(_answers(rasa))
+
+
+# --- Prediction graphs called without tf.function's dispatch --------------------------------------------
+
+
+def _same(ours, rasa) -> bool:
+    """Equal outputs: the same keys, and arrays equal element for element (not approximately)."""
+    if isinstance(rasa, dict):
+        return (
+            isinstance(ours, dict)
+            and ours.keys() == rasa.keys()
+            and all(_same(ours[k], rasa[k]) for k in rasa)
+        )
+    if isinstance(rasa, (list, tuple)):
+        return len(ours) == len(rasa) and all(_same(o, r) for o, r in zip(ours, rasa))
+    return (
+        numpy.array_equal(numpy.asarray(ours), numpy.asarray(rasa))
+        and numpy.asarray(ours).dtype == numpy.asarray(rasa).dtype
+    )
+
+
+@pytest.mark.integration
+def test_predictions_through_the_compiled_graph_are_rasa_s(trained_model, monkeypatch):
+    assert RasaModel._rasa_predict is predict_dispatch.rasa_predict
+    agent = _load_agent(trained_model)
+    calls = []
+
+    def recorded(model, batch_in):
+        output = predict_dispatch.rasa_predict(model, batch_in)
+        calls.append((model, batch_in, output))
+        return output
+
+    monkeypatch.setattr(RasaModel, "_rasa_predict", recorded)
+    asyncio.run(_answers(agent))
+    models = {type(model).__name__ for model, _, _ in calls}
+    assert models == {"DIET", "DIET2BOW", "TED"}  # DIETClassifier, ResponseSelector, TEDPolicy
+    assert len(calls) > 3 * len(CONVERSATION)
+    for model, batch_in, ours in calls:
+        assert _same(ours, predict_dispatch.RASA_PREDICT(model, batch_in)), type(model).__name__
 
 
 # --- spaCy without its entity recogniser ------------------------------------------------------------
