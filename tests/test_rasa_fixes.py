@@ -196,6 +196,8 @@ def test_predictions_through_the_compiled_graph_are_rasa_s(trained_model, monkey
     assert len(calls) > 3 * len(CONVERSATION)
     for model, batch_in, ours in calls:
         assert _same(ours, predict_dispatch.RASA_PREDICT(model, batch_in)), type(model).__name__
+    for model in {id(model): model for model, _, _ in calls}.values():  # the direct path ran, not only Rasa's
+        assert getattr(model._tf_predict_step, predict_dispatch.PREDICTION_GRAPH, None) is not None
 
 
 # --- spaCy without its entity recogniser ------------------------------------------------------------
