@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from pathlib import Path
 from typing import List, Tuple
 
@@ -12,9 +13,12 @@ import pytest
 import yaml
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.engine import loader as rasa_loader
 from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionExecutionRejected,
     BotUttered,
     Event,
     SlotSet,
@@ -27,7 +31,7 @@ from rasa.utils.tensorflow.models import RasaModel
 
 import privacy.store  # noqa: F401 - importing the tracker store installs the fixes, as in a Rasa server
 from bench.quality import held_out
-from rasa_fixes import model_loading, predict_dispatch, spacy_pipes
+from rasa_fixes import model_loading, predict_dispatch, rule_first, spacy_pipes
 from rasa_fixes.action_validation import RASA_VALIDATE_ACTION_RESULT, validate_action_result
 from rasa_fixes.event_types import RASA_RESOLVE_BY_TYPE, resolve_by_type
 from tests.helpers import ROOT
@@ -190,6 +194,7 @@ def test_predictions_through_the_compiled_graph_are_rasa_s(trained_model, monkey
         return output
 
     monkeypatch.setattr(RasaModel, "_rasa_predict", recorded)
+    monkeypatch.setattr(rule_first, "rule_decides", lambda *_: False)  # TED predicts at every step here
     asyncio.run(_answers(agent))
     models = {type(model).__name__ for model, _, _ in calls}
     assert models == {"DIET", "DIET2BOW", "TED"}  # DIETClassifier, ResponseSelector, TEDPolicy
@@ -198,6 +203,101 @@ def test_predictions_through_the_compiled_graph_are_rasa_s(trained_model, monkey
         assert _same(ours, predict_dispatch.RASA_PREDICT(model, batch_in)), type(model).__name__
     for model in {id(model): model for model, _, _ in calls}.values():  # the direct path ran, not only Rasa's
         assert getattr(model._tf_predict_step, predict_dispatch.PREDICTION_GRAPH, None) is not None
+
+
+# --- Policies that cannot win are not run ---------------------------------------------------------------
+
+
+def _rule_prediction(confidence: float) -> PolicyPrediction:
+    return PolicyPrediction([0.0, confidence, 0.0], "RulePolicy", policy_priority=6)
+
+
+def _tracker(*events: Event) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("rule-first", [ActionExecuted("action_listen"), *events])
+
+
+def test_a_certain_rule_decides_unless_its_action_was_rejected():
+    asked = UserUttered("Quelles sont les valeurs de l'ICM ?", {"name": "faq", "confidence": 0.9})
+    assert rule_first.rule_decides(_rule_prediction(1.0), _tracker(asked))
+    assert not rule_first.rule_decides(_rule_prediction(0.3), _tracker(asked))  # the rule's fallback score
+    assert not rule_first.rule_decides(None, _tracker(asked))
+    rejected = ActionExecutionRejected("action_find_centre")
+    assert not rule_first.rule_decides(_rule_prediction(1.0), _tracker(asked, rejected))
+    assert rule_first.rule_decides(
+        _rule_prediction(1.0), _tracker(asked, rejected, ActionExecuted("action_default_fallback"))
+    )
+
+
+class _BothGraphs:
+    """The processor's (rule-first) graph runner; each policy prediction is also made by Rasa's graph."""
+
+    def __init__(self, ours, rasa, core_target: str, ted_calls: List[int]) -> None:
+        self.ours, self.rasa, self.core_target, self.ted_calls = ours, rasa, core_target, ted_calls
+        self.steps: List[Tuple[PolicyPrediction, PolicyPrediction, int, int]] = []
+
+    def run(self, inputs=None, targets=None):
+        before = len(self.ted_calls)
+        result = self.ours.run(inputs=inputs, targets=targets)
+        if targets != [self.core_target]:
+            return result
+        ours_ted = len(self.ted_calls) - before
+        rasa = self.rasa.run(inputs=inputs, targets=targets)[self.core_target]
+        self.steps.append((result[self.core_target], rasa, ours_ted, len(self.ted_calls) - before - ours_ted))
+        return result
+
+
+def _story_messages() -> List[List[str]]:
+    stories = yaml.safe_load((ROOT / "tests" / "test_stories.yml").read_text(encoding="utf-8"))["stories"]
+    texts = []
+    for story in stories:
+        messages = [step["user"].strip() for step in story["steps"] if "user" in step]
+        texts.append([re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", message) for message in messages])
+    return texts
+
+
+@pytest.mark.integration
+def test_skipping_policies_a_certain_rule_overrules_keeps_rasa_s_predictions(servers, tmp_path, monkeypatch):
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.utils.endpoints import EndpointConfig
+
+    assert rasa_loader.load_predict_graph_runner is rule_first.load_predict_graph_runner
+    ted_calls: List[int] = []
+
+    def counted(*args, **kwargs):
+        ted_calls.append(1)
+        return rule_first_rasa_ted(*args, **kwargs)
+
+    rule_first_rasa_ted = rule_first.RASA_TED_PREDICT
+    monkeypatch.setattr(rule_first, "RASA_TED_PREDICT", counted)
+    action_endpoint = EndpointConfig(f"http://127.0.0.1:{servers.action_port}/webhook")
+    agent = Agent.load(str(servers.model), action_endpoint=action_endpoint)
+    _, rasa_runner = rule_first.RASA_LOAD_PREDICT_GRAPH_RUNNER(
+        tmp_path, servers.model, LocalModelStorage, DaskGraphRunner
+    )
+    both = _BothGraphs(
+        agent.processor.graph_runner, rasa_runner, agent.processor.model_metadata.core_target, ted_calls
+    )
+    agent.processor.graph_runner = both
+
+    async def converse() -> None:
+        for number, messages in enumerate(_story_messages()):
+            for text in messages:
+                await agent.handle_message(
+                    UserMessage(text, CollectingOutputChannel(), f"rule-first-{number}")
+                )
+
+    asyncio.run(converse())
+    for ours, rasa, _, _ in both.steps:
+        assert ours == rasa
+        assert (ours.max_confidence, ours.action_metadata) == (rasa.max_confidence, rasa.action_metadata)
+    assert all(rasa_ted == 1 for _, _, _, rasa_ted in both.steps)  # Rasa's graph runs TED every time
+    decided = [ours_ted == 0 for _, _, ours_ted, _ in both.steps]
+    assert all(ours_ted in (0, 1) for _, _, ours_ted, _ in both.steps)
+    assert sum(decided) > len(decided) / 2  # most steps are a rule's: TED was not run for them
+    assert not all(decided)  # and TED ran, as in Rasa, where no rule applies (the same prediction kept)
 
 
 # --- spaCy without its entity recogniser ------------------------------------------------------------
