@@ -28,6 +28,7 @@ INTENT_ANSWERS: Dict[str, str] = {
     "ask_medical": "utter_medical_redirect",
     "emergency": "utter_emergency",
     "distress": "utter_distress",
+    "share_worry": "utter_share_worry",
     "out_of_scope": "utter_out_of_scope",
     "other_language": "utter_other_language",
     # The callback form's first question; the restart and language-switch actions' own responses.

@@ -104,7 +104,7 @@ def keyword_finder() -> Finder:
         ("bénévoles", "utter_faq/associations_volunteers"),
         ("Val d'Aurelle", "utter_faq/icm_name"),
         ("Paoli-Calmettes", "action_find_centre/paoli_calmettes"),
-        ("3114", "utter_distress"),
+        ("suicide", "utter_distress"),
     ],
 )
 def test_a_single_keyword_finds_its_answer_without_the_model(keyword_finder, query, answer):
@@ -112,6 +112,11 @@ def test_a_single_keyword_finds_its_answer_without_the_model(keyword_finder, que
     assert results, f"nothing found for {query!r}"
     assert results[0].answer.id == answer, [r.answer.id for r in results]
     assert model_error  # said, so the page can tell staff the model was not asked
+
+
+def test_the_suicide_prevention_number_finds_every_answer_that_gives_it(keyword_finder):
+    found = [result.answer.id for result in keyword_finder.find("3114")]
+    assert sorted(found) == ["utter_distress", "utter_share_worry"]
 
 
 def test_function_words_alone_find_nothing(keyword_finder):
