@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 from pathlib import Path
 from typing import List, Tuple
 
@@ -26,6 +25,7 @@ from rasa.shared.core.events import (
     deserialise_events,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.entities_parser import replace_entities
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.tensorflow.models import RasaModel
 
@@ -247,12 +247,12 @@ class _BothGraphs:
 
 
 def _story_messages() -> List[List[str]]:
+    """Each conversation test's user messages as a user types them (Rasa's parser drops entity marks)."""
     stories = yaml.safe_load((ROOT / "tests" / "test_stories.yml").read_text(encoding="utf-8"))["stories"]
-    texts = []
-    for story in stories:
-        messages = [step["user"].strip() for step in story["steps"] if "user" in step]
-        texts.append([re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", message) for message in messages])
-    return texts
+    return [
+        [replace_entities(step["user"].strip()) for step in story["steps"] if "user" in step]
+        for story in stories
+    ]
 
 
 @pytest.mark.integration
