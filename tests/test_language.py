@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.language import detect_language
-from actions.slot_mappings import ValidateSlotMappings
-from tests.helpers import make_tracker
+from components.language import detect_language
+from components.language_policy import LanguagePolicy
+from tests.helpers import ROOT
 
 
 @pytest.mark.parametrize(
@@ -49,19 +54,48 @@ def test_messages_without_evidence_keep_the_current_language(text):
     assert detect_language(text) is None
 
 
-@pytest.mark.anyio
+@pytest.fixture(scope="module")
+def policy_and_domain(tmp_path_factory):
+    domain = Domain.load(ROOT / "domain.yml")
+    storage = LocalModelStorage(tmp_path_factory.mktemp("model-storage"))
+    context = ExecutionContext(GraphSchema({}))
+    policy = LanguagePolicy(LanguagePolicy.get_default_config(), storage, Resource("language"), context)
+    return policy, domain
+
+
+def conversation(domain: Domain, language: str, *turns: Event) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events(
+        "unit-test", [ActionExecuted(ACTION_LISTEN_NAME), SlotSet("language", language), *turns], domain.slots
+    )
+
+
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("language", "text", "expected"),
     [
-        ("Will I have to pay extra fees?", [SlotSet("language", "en")]),
-        ("Et pour les dépassements d'honoraires ?", [SlotSet("language", "fr")]),
-        ("ok", []),
+        ("fr", "Will I have to pay extra fees?", [SlotSet("language", "en")]),
+        ("en", "Et pour les dépassements d'honoraires ?", [SlotSet("language", "fr")]),
+        ("en", "ok", []),
+        ("fr", "Bonjour, quelles sont vos valeurs ?", []),  # already French: nothing to change
+        ("en", "/affirm", []),  # a button payload
     ],
 )
-async def test_the_language_slot_follows_the_last_clear_message(text, expected):
-    tracker = make_tracker(text, "faq", slots={"language": "fr" if expected == [] else None})
-    tracker.slots["requested_slot"] = None
-    dispatcher = CollectingDispatcher()
-    domain = {"slots": {"language": {"type": "categorical", "mappings": [{"type": "custom"}]}}}
-    events = await ValidateSlotMappings().run(dispatcher, tracker, domain)
-    assert [e for e in events if e.get("name") == "language"] == expected
+def test_the_language_slot_follows_the_last_clear_message(policy_and_domain, language, text, expected):
+    policy, domain = policy_and_domain
+    prediction = policy.predict_action_probabilities(
+        conversation(domain, language, UserUttered(text)), domain
+    )
+    assert prediction.events == expected
+    assert prediction.max_confidence == 0.0  # it never chooses the action
+
+
+def test_the_language_is_set_once_per_message_so_an_explicit_switch_stands(policy_and_domain):
+    """ "passez en anglais svp" is French, but once action_switch_language has run, English stays."""
+    policy, domain = policy_and_domain
+    tracker = conversation(
+        domain,
+        "fr",
+        UserUttered("passez en anglais svp"),
+        ActionExecuted("action_switch_language"),
+        SlotSet("language", "en"),
+    )
+    assert policy.predict_action_probabilities(tracker, domain).events == []
