@@ -28,6 +28,8 @@ from bench.paths import BIN, ROOT
 START_TIMEOUT_S = 300
 STOP_TIMEOUT_S = 30
 HOST = "127.0.0.1"
+# glibc heap arenas of every server process, as the Makefile and deploy/Dockerfile.* set them.
+DEPLOYED_MALLOC_ARENA_MAX = "2"
 
 
 @dataclass
@@ -61,8 +63,13 @@ def free_port() -> int:
 
 
 def rasa_env(**extra: str) -> Dict[str, str]:
-    """Environment for rasa subprocesses: quiet, no telemetry, one Sanic worker, plus `extra`."""
+    """Environment for rasa subprocesses: quiet, no telemetry, one Sanic worker, plus `extra`.
+
+    MALLOC_ARENA_MAX as `make run` and deploy/ set it (unless the caller's environment sets it), so
+    the memory measured is the deployed one.
+    """
     env = dict(os.environ)
+    env.setdefault("MALLOC_ARENA_MAX", DEPLOYED_MALLOC_ARENA_MAX)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",

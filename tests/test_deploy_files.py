@@ -33,7 +33,7 @@ from typing import ClassVar, Dict, List, Optional, Set, Tuple, Union
 import pytest
 import yaml
 
-from bench.servers import free_port
+from bench.servers import free_port, rasa_env
 from channels.active_credentials import read_credentials, variables
 from tests.helpers import ROOT
 
@@ -132,6 +132,24 @@ def _instructions(name: str) -> List[Tuple[str, str]]:
 
 
 DOCKERFILES = ["Dockerfile.rasa", "Dockerfile.actions"]
+
+
+def _dockerfile_env(name: str) -> Dict[str, str]:
+    env: Dict[str, str] = {}
+    for keyword, rest in _instructions(name):
+        if keyword == "ENV":
+            env.update(dict(pair.split("=", 1) for pair in shlex.split(rest)))
+    return env
+
+
+@pytest.mark.parametrize("name", DOCKERFILES)
+def test_servers_run_with_the_allocator_setting_the_bench_measures(name, monkeypatch):
+    """The bench's memory numbers hold for `make run` and the containers: same glibc arena limit."""
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    measured = rasa_env()["MALLOC_ARENA_MAX"]
+    makefile = re.search(r"^export MALLOC_ARENA_MAX \?= (\S+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert makefile and makefile.group(1) == measured, "the Makefile must export the bench's MALLOC_ARENA_MAX"
+    assert _dockerfile_env(name).get("MALLOC_ARENA_MAX") == measured
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)
