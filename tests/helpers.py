@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -46,3 +47,13 @@ async def run_action(action, tracker: Tracker) -> tuple:
     events = await action.run(dispatcher, tracker, {})
     texts: List[str] = [m.get("text") or m.get("response") or "" for m in dispatcher.messages]
     return texts, events
+
+
+def makefile_default(name: str) -> Optional[str]:
+    """The Makefile's default for `name` (`NAME ?= value`), or a line making one with local_secret.sh."""
+    makefile = (ROOT / "Makefile").read_text()
+    match = re.search(rf"^(?:export\s+)?{name}\s*\??=[ \t]*(.*)$", makefile, re.M)
+    if match and match.group(1).strip():
+        return match.group(1).strip()
+    generated = [line for line in makefile.splitlines() if name in line and "local_secret.sh" in line]
+    return generated[0].strip() if generated else None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import shlex
 import time
 import urllib.error
@@ -23,7 +22,7 @@ import pytest
 import socketio
 
 from tests.channel_support import ChannelServer, shared_channel_server, socketio_exchange
-from tests.helpers import ROOT
+from tests.helpers import ROOT, makefile_default
 
 PROTECTED = [
     ("GET", "/status", None),
@@ -194,16 +193,6 @@ def _rasa_server_args() -> List[str]:
     raise AssertionError("The Procfile has no `rasa run` line for the Rasa server")
 
 
-def _makefile_default(name: str) -> Optional[str]:
-    """The Makefile's default for `name` (`NAME ?= value`), or a line making one with local_secret.sh."""
-    makefile = (ROOT / "Makefile").read_text()
-    match = re.search(rf"^(?:export\s+)?{name}\s*\??=[ \t]*(.*)$", makefile, re.M)
-    if match and match.group(1).strip():
-        return match.group(1).strip()
-    generated = [line for line in makefile.splitlines() if name in line and "local_secret.sh" in line]
-    return generated[0].strip() if generated else None
-
-
 def _value_after(args: List[str], flag: str) -> Optional[str]:
     return args[args.index(flag) + 1] if flag in args else None
 
@@ -212,7 +201,7 @@ def test_procfile_binds_the_rasa_server_to_loopback_by_default():
     interface = _value_after(_rasa_server_args(), "--interface")
     assert interface in ("127.0.0.1", "$RASA_INTERFACE", "${RASA_INTERFACE}"), interface
     if interface != "127.0.0.1":
-        assert _makefile_default("RASA_INTERFACE") == "127.0.0.1"
+        assert makefile_default("RASA_INTERFACE") == "127.0.0.1"
 
 
 def _api_is_protected(args: List[str]) -> bool:
@@ -224,7 +213,7 @@ def _api_is_protected(args: List[str]) -> bool:
     if token in ("$RASA_API_TOKEN", "${RASA_API_TOKEN}"):
         # An empty token is refused only because Sanic drops blank query values: make run must always set
         # one (the Makefile's default, scripts/local_secret.sh).
-        return bool(_makefile_default("RASA_API_TOKEN"))
+        return bool(makefile_default("RASA_API_TOKEN"))
     return bool(token) and token.startswith("${RASA_API_TOKEN:?")
 
 
@@ -252,5 +241,5 @@ def test_procfile_never_enables_the_http_api_without_a_token():
 )
 def test_the_api_rule_accepts_a_token_and_rejects_an_open_api(command, protected):
     if protected is None:  # the Procfile form: protected when the Makefile always sets a token
-        protected = bool(_makefile_default("RASA_API_TOKEN"))
+        protected = bool(makefile_default("RASA_API_TOKEN"))
     assert _api_is_protected(shlex.split(command)) is protected
