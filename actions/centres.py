@@ -16,18 +16,19 @@ MIN_FUZZY_LENGTH = 5
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 
 
-def _key(name: str) -> str:
+def city_key(name: str) -> str:
+    """The key a city name is matched by ("St-Herblain" -> "saint herblain")."""
     words = normalize(name).split()
     return " ".join(_ABBREVIATIONS.get(w, w) for w in words)
 
 
 @lru_cache(maxsize=4)
-def _city_index(knowledge: Knowledge) -> Dict[str, str]:
+def city_index(knowledge: Knowledge) -> Dict[str, str]:
     """Normalised city name -> proper name, for every city the knowledge file knows."""
     names = [city for c in (*knowledge.centres, *knowledge.affiliates) for city in c.cities]
     names += list(knowledge.other_cities)
-    index = {_key(name): name for name in names}
-    index.update({_key(alias): city for alias, city in knowledge.city_aliases.items()})
+    index = {city_key(name): name for name in names}
+    index.update({city_key(alias): city for alias, city in knowledge.city_aliases.items()})
     return index
 
 
@@ -39,8 +40,8 @@ def _ngrams(words: List[str], max_len: int = 4) -> Iterable[str]:
 
 def match_city(text: str, knowledge: Knowledge) -> Optional[str]:
     """The known city named in the text (exact first, then typo-tolerant), or None."""
-    index = _city_index(knowledge)
-    words = _key(text).split()
+    index = city_index(knowledge)
+    words = city_key(text).split()
     grams = list(_ngrams(words))
     for gram in grams:
         if gram in index:

@@ -9,22 +9,20 @@ Messages without letters (numbers, emoji) and button payloads are left alone.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from typing import Any, Dict, Iterable, List, Optional, Set
 
 from rapidfuzz import fuzz, process
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-VOCABULARY_FILE = "vocabulary.json"
+from components.json_state import JsonStateComponent
+
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _LETTER_RUN = re.compile(r"(.)\1{2,}")
 
@@ -47,7 +45,7 @@ def vocabulary_of(texts: Iterable[str]) -> Set[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class UnknownWordsFallback(GraphComponent):
+class UnknownWordsFallback(JsonStateComponent):
     """Sets `nlu_fallback` when no word of the message is, or nearly is, a word of the training data."""
 
     @staticmethod
@@ -57,52 +55,17 @@ class UnknownWordsFallback(GraphComponent):
         # min_fuzzy_length: shorter unseen words must match exactly.
         return {"threshold": 0.4, "similarity": 85, "min_fuzzy_length": 4}
 
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        vocabulary: Optional[Set[str]] = None,
-    ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
-        self._vocabulary = vocabulary or set()
+    STATE_FILE = "vocabulary.json"
+
+    def use_state(self, state: Optional[List[str]]) -> None:
+        self._vocabulary: Set[str] = set(state or [])
         self._sorted = sorted(self._vocabulary)
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> UnknownWordsFallback:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> UnknownWordsFallback:
-        with model_storage.read_from(resource) as directory:
-            words = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, set(words))
 
     def train(self, training_data: TrainingData) -> Resource:
         texts = [example.get(TEXT) for example in training_data.training_examples]
         texts += [" ".join(table["elements"]) for table in training_data.lookup_tables]
         texts += [" ".join([original, value]) for original, value in training_data.entity_synonyms.items()]
-        self._vocabulary = vocabulary_of(texts)
-        self._sorted = sorted(self._vocabulary)
-        with self._model_storage.write_to(self._resource) as directory:
-            words = json.dumps(self._sorted, ensure_ascii=False)
-            (directory / VOCABULARY_FILE).write_text(words, encoding="utf-8")
-        return self._resource
+        return self.save_state(sorted(vocabulary_of(texts)))
 
     def is_known(self, word: str) -> bool:
         """True when the word, or a form of it, is a training word or within `similarity` of one."""
