@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import phonenumbers
@@ -18,9 +19,10 @@ _CALLABLE_TYPES = {
 # Already in normalised form (lower case, no accents, single spaces), like the text they are matched in.
 _TIME_SLOT_WORDS = {
     "morning": ("matin", "matinee", "morning", "am", "avant midi"),
-    "afternoon": ("apres midi", "aprem", "afternoon", "pm", "apres dejeuner"),
+    "afternoon": ("apres midi", "aprem", "afternoon", "pm", "apres dejeuner", "entre midi et deux"),
     "any": (
         "peu importe",
+        "peu m importe",
         "indifferent",
         "n importe",
         "nimporte",
@@ -56,8 +58,25 @@ def display_phone(e164: str) -> str:
     return phonenumbers.format_number(phonenumbers.parse(e164, "FR"), phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
+# A clock time in normalised text: "17h", "13h30", "17 heures", "2pm", "2 30 pm".
+_FRENCH_HOUR = re.compile(r"\b(\d{1,2}) ?(?:h|heures?)(?:\d{2})?\b")
+_ENGLISH_HOUR = re.compile(r"\b(\d{1,2})(?: \d{2})? ?(am|pm)\b")
+
+
+def _clock_slot(words: str) -> Optional[str]:
+    """The slot of the clock times in `words` ("après 17h" → afternoon), None if none or both slots."""
+    hours = [int(h) for h in _FRENCH_HOUR.findall(words)]
+    hours += [int(h) % 12 + (12 if half == "pm" else 0) for h, half in _ENGLISH_HOUR.findall(words)]
+    slots = {"morning" if hour < 12 else "afternoon" for hour in hours if hour <= 23}
+    return slots.pop() if len(slots) == 1 else None
+
+
 def parse_time_slot(text: str) -> Optional[str]:
-    """ "morning", "afternoon" or "any" from the user's words (French or English), else None."""
+    """ "morning", "afternoon" or "any" from words or clock times (French or English), else None."""
     words = f" {normalize(text)} "
     found = [slot for slot, keys in _TIME_SLOT_WORDS.items() if any(f" {key} " in words for key in keys)]
-    return found[0] if len(found) == 1 else None
+    if "any" in found:
+        return "any"
+    if len(found) == 1:
+        return found[0]
+    return None if found else _clock_slot(words)

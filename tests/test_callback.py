@@ -72,6 +72,16 @@ def test_non_french_short_premium_or_missing_numbers_are_refused(text):
         ("no preference", "any"),
         ("demain", None),
         ("le matin ou l'après-midi", None),
+        ("matin ou aprem, peu m'importe", "any"),
+        ("après 17h si possible", "afternoon"),
+        ("à partir de 13h30", "afternoon"),
+        ("entre 9h et 11h", "morning"),
+        ("vers 10 heures", "morning"),
+        ("after 2pm please", "afternoon"),
+        ("around 9 am", "morning"),
+        ("entre midi et deux", "afternoon"),
+        ("entre 10h et 15h", None),
+        ("le 12 janvier", None),
     ],
 )
 def test_time_slot_words(text, slot):
