@@ -8,6 +8,9 @@ prediction is undone so that the intent underneath is what counts, macro-F1 is o
 predicted labels. Use it to judge a change quickly; report `make eval`.
 
     .venv/bin/python scripts/cv_fold.py --folds 0 --out reports/cv-fold [--config config.yml]
+
+New examples change the split. To judge them on the same held-back examples, split the old data and
+add the new examples to every fold's training: `--data <old data dir> --extra <new examples.yml>`.
 """
 
 from __future__ import annotations
@@ -35,12 +38,12 @@ def _split(data: Any) -> List[Any]:
     return list(StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED).split(examples, labels))
 
 
-def _training_file(data: Any, indices: Any, path: Path) -> Path:
+def _training_file(data: Any, indices: Any, path: Path, extra: Optional[List[Any]] = None) -> Path:
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
     train = TrainingData(
-        training_examples=[data.intent_examples[i] for i in indices],
+        training_examples=[data.intent_examples[i] for i in indices] + list(extra or []),
         entity_synonyms=data.entity_synonyms,
         regex_features=data.regex_features,
         lookup_tables=data.lookup_tables,
@@ -73,15 +76,20 @@ async def score_examples(processor: Any, examples: List[Any]) -> Dict[str, Any]:
     }
 
 
-def run_fold(data: Any, fold: int, config: Path, out: Path) -> Dict[str, Any]:
-    """Train on the other folds of `data`, score fold `fold`; writes <out>/fold<fold>.json and returns it."""
+def run_fold(
+    data: Any, fold: int, config: Path, out: Path, extra: Optional[List[Any]] = None
+) -> Dict[str, Any]:
+    """Train on the other folds of `data` (plus `extra` examples), score fold `fold`.
+
+    Writes <out>/fold<fold>.json and returns it."""
     import rasa.model_training
     from rasa.core.agent import Agent
 
     train_indices, test_indices = _split(data)[fold]
     started = time.monotonic()
-    print(f"==> fold {fold}: training on {len(train_indices)} examples ({config})", flush=True)
-    training_file = _training_file(data, train_indices, out / f"train-fold{fold}.yml")
+    extra = list(extra or [])
+    print(f"==> fold {fold}: training on {len(train_indices) + len(extra)} examples ({config})", flush=True)
+    training_file = _training_file(data, train_indices, out / f"train-fold{fold}.yml", extra)
     model = rasa.model_training.train_nlu(
         str(config), str(training_file), str(out), fixed_model_name=f"fold{fold}"
     )
@@ -104,6 +112,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--folds", default="0", help="comma-separated fold numbers, 0 to 4 (default 0)")
     parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "cv-fold")
+    parser.add_argument("--data", type=Path, default=ROOT / "data", help="the data split into folds")
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="NLU files added to every fold's training, never scored: judges new examples on the same "
+        "held-back examples as a run without them",
+    )
     args = parser.parse_args(argv)
     folds = [int(f) for f in args.folds.split(",")]
     if any(f not in range(FOLDS) for f in folds):
@@ -111,9 +128,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     from rasa.shared.importers.importer import TrainingDataImporter
 
     args.out.mkdir(parents=True, exist_ok=True)
-    data = TrainingDataImporter.load_from_dict(training_data_paths=[str(ROOT / "data")]).get_nlu_data()
+    data = TrainingDataImporter.load_from_dict(training_data_paths=[str(args.data)]).get_nlu_data()
+    extra = []
+    for path in args.extra:
+        importer = TrainingDataImporter.load_from_dict(training_data_paths=[str(path)])
+        extra += importer.get_nlu_data().intent_examples
     for fold in folds:
-        result = run_fold(data, fold, args.config, args.out)
+        result = run_fold(data, fold, args.config, args.out, extra)
         print(
             f"fold {fold}: intents {result['intent_accuracy']:.3f} "
             f"/ macro-F1 {result['intent_macro_f1']:.3f}, "

@@ -65,3 +65,22 @@ async def test_a_fallback_is_undone_and_faq_topics_are_scored_separately():
     assert {"text": "au revoir", "intent": "goodbye", "predicted": "greet"} in result["errors"]
     assert {"text": "dépassements ?", "intent": "faq/extra_fees", "predicted": "faq/ald"} in result["errors"]
     assert not any(error["text"] == "yo" for error in result["errors"])
+
+
+def test_extra_examples_are_trained_on_in_every_fold_and_never_scored(tmp_path):
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from scripts.cv_fold import _split, _training_file
+
+    texts = {"greet": ["bonjour", "salut", "hello", "coucou", "bonsoir"]}
+    texts["goodbye"] = ["au revoir", "bye", "a+", "ciao", "bonne soirée"]
+    data = TrainingData([example(t, intent) for intent, group in texts.items() for t in group])
+    extra = [example("bon ben ciao alors", "goodbye")]
+    for fold, (train, test) in enumerate(_split(data)):
+        written = load_data(str(_training_file(data, train, tmp_path / f"fold{fold}.yml", extra)))
+        trained = {m.get("text") for m in written.intent_examples}
+        held_back = {data.intent_examples[i].get("text") for i in test}
+        assert "bon ben ciao alors" in trained
+        assert not trained & held_back
+        assert len(trained) == len(train) + 1
