@@ -126,3 +126,44 @@ def test_the_city_lookup_names_every_centre_city_with_and_without_accents():
             assert city in names or city in EVERYDAY_WORDS, city
     assert {"Nîmes", "nimes", "vandoeuvre les nancy", "Orléans", "orleans"} <= names
     assert not names & EVERYDAY_WORDS
+
+
+def _examples(path: Path) -> dict:
+    """{normalised text: intent} of an NLU file (case, accents and punctuation ignored)."""
+    import unicodedata
+
+    def key(text: str) -> str:
+        text = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+        return " ".join(re.findall(r"[a-z0-9+]+", text)) or text.strip()
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    found = {}
+    for block in data.get("nlu") or []:
+        for line in (block.get("examples") or "").splitlines():
+            text = re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", r"\1\2", line.strip()[2:])
+            found[key(text)] = block.get("intent")
+    return found
+
+
+def test_no_held_out_message_is_in_the_training_data():
+    trained = {}
+    for path in sorted((ROOT / "data").rglob("*.yml")):
+        trained.update(_examples(path))
+    held_out = _examples(ROOT / "tests" / "nlu_test.yml")
+    assert len(held_out) > 150 and len(trained) > 1000
+    leaked = sorted(text for text in held_out if text in trained)
+    assert not leaked, f"held-out messages also in data/ (remove them from data/): {leaked[:10]}"
+
+
+def test_every_nlu_block_names_a_domain_intent_and_has_examples():
+    intents = set(DOMAIN["intents"])
+    for path in [*sorted((ROOT / "data").rglob("*.yml")), ROOT / "tests" / "nlu_test.yml"]:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            if "intent" not in block:
+                continue
+            name = block["intent"]
+            base, _, topic = name.partition("/")
+            assert base in intents, (path.name, name)
+            assert not topic or f"utter_{name}" in RESPONSES, (path.name, name)
+            assert (block.get("examples") or "").strip().startswith("- "), (path.name, name)
