@@ -8,13 +8,23 @@ commercial edition (RasaHQ/rasa#11256). Here every read-modify-write of a lock r
 transaction (WATCH / MULTI / EXEC, retried when another server changed the lock in between), so ticket
 numbers are unique and a lock is never deleted while someone still waits for it.
 
+A waiting ticket is also kept alive while its server waits. In Rasa a ticket expires LOCK_LIFETIME
+(60 s) after it was issued, waiting or not: when a server dies holding a conversation's lock and
+another server takes the next message of that conversation within the same second, both tickets expire
+at the same poll, the lock is left with no ticket, "now serving" falls back to 0 and the waiting message
+is never served (seen once in `tests/test_scale_out.py`: a retried message hung until the client gave up).
+Here every poll of a waiting server pushes its own ticket's expiry LOCK_LIFETIME ahead, so only the
+tickets of servers that stopped polling (dead ones) expire.
+
 Use it in endpoints.yml as ``type: locks.redis_lock_store.AtomicRedisLockStore`` with the usual Redis keys
 (url, port, password, db, key_prefix).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any, Callable, Optional
 
 from rasa.core.lock import TicketLock
@@ -68,6 +78,31 @@ class AtomicRedisLockStore(RedisLockStore):
             return lock, None
 
         self._change(conversation_id, drop_expired)
+
+    def keep_waiting(self, conversation_id: str, ticket_number: int) -> bool:
+        """Push the expiry of a waiting ticket LOCK_LIFETIME ahead; False if the ticket is gone."""
+
+        def extend(lock: Optional[TicketLock]) -> Any:
+            ticket = next((t for t in lock.tickets if t.number == ticket_number), None) if lock else None
+            if ticket is None:
+                return lock, False
+            ticket.expires = max(ticket.expires, time.time() + LOCK_LIFETIME)
+            return lock, True
+
+        return self._change(conversation_id, extend)
+
+    async def _acquire_lock(
+        self, conversation_id: str, ticket: int, wait_time_in_seconds: float
+    ) -> TicketLock:
+        """Rasa's wait loop, keeping `ticket` alive while it waits (see the module's doc)."""
+        while True:
+            lock = self.get_lock(conversation_id)
+            if lock is not None and not lock.is_locked(ticket):
+                return lock
+            if lock is None or not self.keep_waiting(conversation_id, ticket):
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            await asyncio.sleep(wait_time_in_seconds)
+            self.update_lock(conversation_id)
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
         """Remove the ticket; delete the lock when nobody else waits for it."""

@@ -115,3 +115,17 @@ def test_the_store_is_built_from_the_production_endpoints(redis_port, monkeypatc
     store.cleanup("someone", 0)
     store.cleanup("someone", 1)
     assert store.get_lock("someone") is None
+
+
+def test_a_message_waiting_for_a_dead_servers_lock_is_served_once_that_lock_expires(redis_port):
+    dead, alive = lock_store(redis_port), lock_store(redis_port)
+    dead.issue_ticket("orphaned", lock_lifetime=1.0)  # a server killed while it held the lock
+
+    async def next_message() -> str:
+        # Issued with a shorter life than the dead ticket: in Rasa's store it expired while waiting,
+        # the lock was then left without a ticket and the message waited forever.
+        async with alive.lock("orphaned", lock_lifetime=0.5, wait_time_in_seconds=0.1):
+            return "served"
+
+    assert asyncio.run(asyncio.wait_for(next_message(), timeout=15)) == "served"
+    assert alive.get_lock("orphaned") is None  # nobody waits any more: the lock is gone
