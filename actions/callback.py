@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import List, Optional
 
 import phonenumbers
 
@@ -63,20 +63,25 @@ _FRENCH_HOUR = re.compile(r"\b(\d{1,2}) ?(?:h|heures?)(?:\d{2})?\b")
 _ENGLISH_HOUR = re.compile(r"\b(\d{1,2})(?: \d{2})? ?(am|pm)\b")
 
 
-def _clock_slot(words: str) -> Optional[str]:
-    """The slot of the clock times in `words` ("après 17h" → afternoon), None if none or both slots."""
+def _clock_hours(words: str) -> List[int]:
+    """The hours (0–23) of the clock times in normalised `words`: "après 17h", "after 2pm" → [17], [14]."""
     hours = [int(h) for h in _FRENCH_HOUR.findall(words)]
-    hours += [int(h) % 12 + (12 if half == "pm" else 0) for h, half in _ENGLISH_HOUR.findall(words)]
-    slots = {"morning" if hour < 12 else "afternoon" for hour in hours if hour <= 23}
-    return slots.pop() if len(slots) == 1 else None
+    return hours + [int(h) % 12 + (12 if half == "pm" else 0) for h, half in _ENGLISH_HOUR.findall(words)]
 
 
 def parse_time_slot(text: str) -> Optional[str]:
-    """ "morning", "afternoon" or "any" from words or clock times (French or English), else None."""
+    """ "morning", "afternoon" or "any" from words or clock times (French or English), else None.
+
+    A time in the evening or at night (before 6 or after 18 h) is not a slot reception calls in: None.
+    """
     words = f" {normalize(text)} "
+    hours = _clock_hours(words)
+    if any(hour < 6 or hour > 18 for hour in hours):
+        return None
     found = [slot for slot, keys in _TIME_SLOT_WORDS.items() if any(f" {key} " in words for key in keys)]
     if "any" in found:
         return "any"
-    if len(found) == 1:
-        return found[0]
-    return None if found else _clock_slot(words)
+    if found:
+        return found[0] if len(found) == 1 else None
+    slots = {"morning" if hour < 12 else "afternoon" for hour in hours}
+    return slots.pop() if len(slots) == 1 else None

@@ -82,6 +82,8 @@ def test_non_french_short_premium_or_missing_numbers_are_refused(text):
         ("entre midi et deux", "afternoon"),
         ("entre 10h et 15h", None),
         ("le 12 janvier", None),
+        ("le soir vers 19h", None),
+        ("at 8 pm", None),
     ],
 )
 def test_time_slot_words(text, slot):
