@@ -69,7 +69,8 @@ class AtomicRedisLockStore(RedisLockStore):
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
     def update_lock(self, conversation_id: str) -> None:
-        """Remove expired tickets (a server that died while holding the lock)."""
+        """Remove expired tickets (a server that died while holding the lock). Rasa's public API, kept
+        atomic; our own wait loop drops them in `keep_waiting` instead."""
 
         def drop_expired(lock: Optional[TicketLock]) -> Any:
             if lock is None:
@@ -80,13 +81,15 @@ class AtomicRedisLockStore(RedisLockStore):
         self._change(conversation_id, drop_expired)
 
     def keep_waiting(self, conversation_id: str, ticket_number: int) -> bool:
-        """Push the expiry of a waiting ticket LOCK_LIFETIME ahead; False if the ticket is gone."""
+        """Push a waiting ticket's expiry LOCK_LIFETIME ahead and drop the expired tickets (dead
+        servers'), in one transaction; False if the ticket is gone."""
 
         def extend(lock: Optional[TicketLock]) -> Any:
             ticket = next((t for t in lock.tickets if t.number == ticket_number), None) if lock else None
             if ticket is None:
                 return lock, False
             ticket.expires = max(ticket.expires, time.time() + LOCK_LIFETIME)
+            lock.remove_expired_tickets()
             return lock, True
 
         return self._change(conversation_id, extend)
@@ -94,7 +97,10 @@ class AtomicRedisLockStore(RedisLockStore):
     async def _acquire_lock(
         self, conversation_id: str, ticket: int, wait_time_in_seconds: float
     ) -> TicketLock:
-        """Rasa's wait loop, keeping `ticket` alive while it waits (see the module's doc)."""
+        """Rasa's wait loop, keeping `ticket` alive while it waits (see the module's doc).
+
+        Rasa's loop also calls `update_lock` after each sleep; `keep_waiting` drops the expired
+        tickets in the same transaction, so each poll is one read and one transaction."""
         while True:
             lock = self.get_lock(conversation_id)
             if lock is not None and not lock.is_locked(ticket):
@@ -102,7 +108,6 @@ class AtomicRedisLockStore(RedisLockStore):
             if lock is None or not self.keep_waiting(conversation_id, ticket):
                 raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
             await asyncio.sleep(wait_time_in_seconds)
-            self.update_lock(conversation_id)
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
         """Remove the ticket; delete the lock when nobody else waits for it."""
