@@ -21,6 +21,8 @@ from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 
+from rasa_fixes.free_memory import release_free_heap
+
 RASA_LOAD = RasaModel.load.__func__  # Rasa's own classmethod, kept for fine-tuning and the tests
 
 
@@ -53,6 +55,7 @@ def load(
     model.load_weights(model_file_name).expect_partial()
     if predict_data_example:  # as Rasa does: trace the prediction function now, not at the first message
         model.run_inference(predict_data_example)
+    release_free_heap()  # what building and restoring freed (rasa_fixes/free_memory.py)
     return model
 
 

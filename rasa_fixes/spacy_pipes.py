@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 
+from rasa_fixes.free_memory import release_free_heap
+
 UNUSED_PIPES = ("ner",)
 RASA_LOAD_MODEL = SpacyNLP.load_model  # Rasa's own (a staticmethod), kept for the tests
 
@@ -22,6 +24,7 @@ def load_model(spacy_model_name: str) -> SpacyModel:
     for name in UNUSED_PIPES:
         if name in model.model.pipe_names:
             model.model.disable_pipe(name)
+    release_free_heap()  # what decoding the lemmatizer's tables freed (rasa_fixes/free_memory.py)
     return model
 
 

@@ -33,7 +33,10 @@ echo "==> Creating $VENV with $("$PYTHON" -V 2>&1)"
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.3.1"
 echo "==> Phase 1/2: every dependency, pinned ($LOCK, $(grep -c '==' "$LOCK") packages; the first time takes a few minutes)"
-"$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar on -r "$LOCK"
+# --no-deps: the lock is the whole environment; it leaves out jax, which TensorFlow declares but does not need.
+"$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar on --no-deps -r "$LOCK"
+# A .venv made before jax was left out still has it: remove it (TensorFlow imports it when present).
+"$VENV/bin/python" -m pip uninstall --disable-pip-version-check --quiet --yes jax jaxlib ml_dtypes 2>/dev/null || true
 echo "==> Phase 2/2: $RASA_PINS (--no-deps --ignore-requires-python: they declare Python < 3.11 but run on 3.11)"
 # shellcheck disable=SC2086
 "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet --no-deps --ignore-requires-python $RASA_PINS
