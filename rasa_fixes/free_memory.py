@@ -2,9 +2,9 @@
 
 Loading a model allocates far more than it keeps: the spaCy lemmatizer's tables are decoded from
 msgpack, each TensorFlow model is built by a forward pass and restored from its checkpoint. glibc keeps
-the freed memory in the process's heap, so a Rasa server held about 60 MiB of free heap for its whole
-life. `malloc_trim(0)` returns it; it changes no object and takes a few milliseconds. Elsewhere than on
-glibc (musl, macOS) it does nothing.
+the freed memory in the process's heap, so a Rasa server held about 30 MiB of free heap for its whole
+life (60 MiB when the model is loaded in-process by `load_agent`). `malloc_trim(0)` returns it; it
+changes no object and takes a few milliseconds. Elsewhere than on glibc (musl, macOS) it does nothing.
 """
 
 from __future__ import annotations

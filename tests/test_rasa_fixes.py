@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 import numpy
+import psutil
 import pytest
 import yaml
 from jsonschema import ValidationError
@@ -30,6 +31,7 @@ from rasa.shared.utils.common import all_subclasses
 from rasa.utils.tensorflow.models import RasaModel
 
 import privacy.store  # noqa: F401 - importing the tracker store installs the fixes, as in a Rasa server
+from bench.memory import MIB
 from bench.quality import held_out
 from rasa_fixes import model_loading, predict_dispatch, rule_first, spacy_pipes
 from rasa_fixes.action_validation import RASA_VALIDATE_ACTION_RESULT, validate_action_result
@@ -332,17 +334,13 @@ def test_spacy_loads_without_its_entity_recogniser_and_gives_the_same_features()
         assert all(numpy.array_equal(a.vector, b.vector) for a, b in zip(ours_doc, rasa_doc))
 
 
-def _rss_mib() -> float:
-    status = Path("/proc/self/status").read_text()
-    return int(status.split("VmRSS:")[1].split()[0]) / 1024
-
-
 def test_releasing_the_free_heap_gives_freed_memory_back():
     """Freed blocks under a live one stay in the heap until malloc_trim; after it the RSS drops."""
     blocks = [bytes(4096) for _ in range(25_000)]  # ~100 MiB in separate malloc blocks
     pin = [bytes(4096)]  # allocated last, keeps the heap's top in use
-    before = _rss_mib()
+    process = psutil.Process()
+    before = process.memory_info().rss / MIB
     del blocks
     assert release_free_heap() is True
-    assert _rss_mib() < before - 50
+    assert process.memory_info().rss / MIB < before - 50
     assert pin[0] == bytes(4096)
